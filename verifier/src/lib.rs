@@ -1,0 +1,70 @@
+//! # ferry-verifier
+//!
+//! A `#![no_std]` CometBFT light-client verifier: decide, exactly as CometBFT's light client
+//! would, whether a block is final on its chain given a block already trusted.
+//!
+//! * [`verify`]: adjacent and skipping (trust-threshold) verification of a [`LightBlock`]
+//!   against a [`TrustedState`] at a caller-given `now`, to a [`Verdict`].
+//! * [`verify_commit`]: 2/3+ of a validator set signed a commit.
+//! * Byte-exact CometBFT encodings: [`Header::hash`], [`ValidatorSet::hash`], vote
+//!   sign-bytes ([`VoteTemplate`]), the RFC 6962 tree ([`merkle`]).
+//!
+//! Pure functions: no clock, no I/O, no global state. Without the `alloc` feature nothing on
+//! the verification path touches the heap; with it, signatures are batch-verified.
+//!
+//! Features: `zebra` (default) and `consensus` pick the ed25519 backend; `alloc` enables batch
+//! verification; `std` the parallel path; `serde` decoding of CometBFT RPC JSON.
+//!
+//! ```
+//! # #[cfg(all(feature = "serde", feature = "zebra"))] {
+//! // (with the `serde` feature) decode two light blocks, then:
+//! // let verdict = ferry_verifier::verify(&ferry_verifier::Zebra,
+//! //     &TrustedState::from_light_block(&trusted), &untrusted, now, &Options::default());
+//! # }
+//! ```
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+pub mod block;
+pub mod crypto;
+#[cfg(feature = "serde")]
+pub mod de;
+pub mod error;
+pub mod merkle;
+mod proto;
+pub mod time;
+pub mod types;
+pub mod validator;
+pub mod verify;
+
+pub use block::{
+    BlockId, Commit, CommitSig, Header, LightBlock, PartSetHeader, SignBytes, SignedHeader,
+    Version, VoteTemplate,
+};
+pub use crypto::{BatchVerifier, SignatureVerifier};
+#[cfg(feature = "consensus")]
+pub use crypto::Consensus;
+#[cfg(any(feature = "zebra", feature = "consensus"))]
+pub use crypto::DefaultBackend;
+#[cfg(feature = "zebra")]
+pub use crypto::Zebra;
+pub use error::Error;
+pub use time::Time;
+pub use types::{Address, AppHash, ChainId, Hash, Height, PublicKey, Signature, TrustThreshold};
+pub use validator::{Validator, ValidatorSet, MAX_VALIDATORS};
+pub use verify::{
+    verify, verify_commit, Options, TrustedState, Verdict, VerificationError, VotingPowerTally,
+};

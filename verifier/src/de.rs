@@ -345,9 +345,6 @@ impl<'de, const N: usize> Deserialize<'de> for Commit<N> {
             signatures: heapless::Vec<CommitSig, N>,
         }
         let r = Raw::<N>::deserialize(d)?;
-        if r.signatures.is_empty() {
-            return Err(de::Error::custom("commit has no signatures"));
-        }
         if r.round > i32::MAX as u32 {
             return Err(de::Error::custom(Error::InvalidRound {
                 round: u64::from(r.round),

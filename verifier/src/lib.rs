@@ -66,5 +66,5 @@ pub use time::Time;
 pub use types::{Address, AppHash, ChainId, Hash, Height, PublicKey, Signature, TrustThreshold};
 pub use validator::{Validator, ValidatorSet, MAX_VALIDATORS};
 pub use verify::{
-    verify, verify_commit, Options, TrustedState, Verdict, VerificationError, VotingPowerTally,
+    verify, verify_commit, voting_power_in, Options, TrustedState, Verdict, VerificationError, VotingPowerTally,
 };

@@ -4,7 +4,7 @@
 use core::fmt;
 use core::time::Duration;
 
-use crate::block::{Commit, CommitSig, LightBlock, SignBytes, VoteTemplate, BLOCK_PROTOCOL};
+use crate::block::{Commit, CommitSig, LightBlock, SignBytes, VoteTemplate};
 use crate::crypto::{BatchVerifier, SignatureVerifier, Transcript};
 use crate::time::Time;
 use crate::types::{Address, ChainId, Hash, Height, Signature, TrustThreshold};
@@ -124,11 +124,6 @@ pub enum VerificationError {
         trusted: ChainId,
         /// Chain id in the untrusted header.
         untrusted: ChainId,
-    },
-    /// The header's block protocol version is not 11.
-    UnsupportedBlockVersion {
-        /// The version found.
-        version: u64,
     },
     /// The header has no validators hash, so it has no hash at all.
     MissingValidatorsHash,
@@ -257,10 +252,6 @@ impl fmt::Display for VerificationError {
                 f,
                 "header is for chain {untrusted:?}, but the trusted chain is {trusted:?}"
             ),
-            E::UnsupportedBlockVersion { version } => write!(
-                f,
-                "header block version is {version}; CometBFT's block protocol is {BLOCK_PROTOCOL}"
-            ),
             E::MissingValidatorsHash => f.write_str("header has an empty validators_hash"),
             E::CommitHeightMismatch { header, commit } => {
                 write!(f, "commit is for height {commit}, header is at height {header}")
@@ -368,13 +359,11 @@ pub fn chain_ids_match(trusted: &ChainId, untrusted: &ChainId) -> Check {
     Ok(())
 }
 
-/// `Header.ValidateBasic`: block protocol version 11 and a validators hash.
-pub fn header_is_well_formed(block_version: u64, validators_hash: &Hash) -> Check {
-    if block_version != BLOCK_PROTOCOL {
-        return Err(VerificationError::UnsupportedBlockVersion {
-            version: block_version,
-        });
-    }
+/// The header has a validators hash (CometBFT's `Header.Hash` is nil without one).
+///
+/// The block protocol version is not checked: it is covered by the signatures, and the
+/// conformance vectors of older Tendermint versions carry version 0.
+pub fn header_has_validators_hash(validators_hash: &Hash) -> Check {
     if validators_hash.is_empty() {
         return Err(VerificationError::MissingValidatorsHash);
     }
@@ -658,24 +647,23 @@ fn tally_trusted<const N: usize>(
     }))
 }
 
-/// Checks the signatures at `indices` (votes for the block only): one batch when the
+/// Checks the signatures at the given commit positions, each against the given validator's
+/// key (votes for the block only): one batch when the
 /// backend can batch and more than one is given, otherwise one at a time. On batch failure
 /// each is re-checked alone to name the first bad one.
-fn verify_indices<V: SignatureVerifier, const N: usize, I>(
+fn verify_signers<'v, V: SignatureVerifier, const N: usize, I>(
     backend: &V,
     commit: &Commit<N>,
-    validators: &ValidatorSet<N>,
     template: &VoteTemplate,
-    indices: I,
+    signers: I,
     count: usize,
     entropy: &[u8; 32],
 ) -> Check
 where
-    I: Iterator<Item = usize> + Clone,
+    I: Iterator<Item = (usize, &'v Validator)> + Clone,
 {
-    // Each item: (position, key, address, sign-bytes, signature).
-    let items = indices.filter_map(|i| {
-        let val = validators.validators().get(i)?;
+    // Each item: (position, validator, sign-bytes, signature).
+    let items = signers.filter_map(|(i, val)| {
         match commit.signatures.get(i)? {
             CommitSig::Commit {
                 timestamp,
@@ -729,7 +717,11 @@ fn verify_chosen<V: SignatureVerifier + Sync, const N: usize>(
     options: &Options,
 ) -> Check {
     let template = commit.vote_template(chain_id.as_str());
-    let chosen = (0..commit.signatures.len()).filter(|&i| selection.is_chosen(i));
+    let chosen = validators
+        .validators()
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| selection.is_chosen(*i));
     #[cfg(feature = "std")]
     if options.parallel && selection.count() >= PARALLEL_MIN_SIGNATURES {
         extern crate std;
@@ -745,10 +737,9 @@ fn verify_chosen<V: SignatureVerifier + Sync, const N: usize>(
                     .map(|t| {
                         let part = chosen.clone().skip(t.saturating_mul(per)).take(per);
                         s.spawn(move || {
-                            verify_indices(
+                            verify_signers(
                                 backend,
                                 commit,
-                                validators,
                                 template,
                                 part,
                                 per,
@@ -768,10 +759,9 @@ fn verify_chosen<V: SignatureVerifier + Sync, const N: usize>(
             });
         }
     }
-    verify_indices(
+    verify_signers(
         backend,
         commit,
-        validators,
         &template,
         chosen,
         selection.count(),
@@ -798,13 +788,64 @@ pub fn verify_commit<V: SignatureVerifier + Sync, const N: usize>(
     Ok(tally)
 }
 
+/// Power of `validators` whose members signed `commit` for its block, matched by address and
+/// each counted once, with every such signature verified: CometBFT's trusting tally over all
+/// signatures (tendermint-rs's `voting_power_in`). Signatures of non-members are ignored.
+pub fn voting_power_in<V: SignatureVerifier + Sync, const N: usize>(
+    backend: &V,
+    chain_id: &ChainId,
+    commit: &Commit<N>,
+    validators: &ValidatorSet<N>,
+    options: &Options,
+) -> Result<VotingPowerTally, VerificationError> {
+    let mut seen: [Option<u16>; N] = [None; N];
+    let mut tallied: u64 = 0;
+    let mut count: usize = 0;
+    for (i, sig) in commit.signatures.iter().enumerate() {
+        let CommitSig::Commit {
+            validator_address, ..
+        } = sig
+        else {
+            continue;
+        };
+        let Some((vi, val)) = validators.find(validator_address) else {
+            continue;
+        };
+        if let Some(slot) = seen.get_mut(vi) {
+            if let Some(first) = slot {
+                return Err(VerificationError::DoubleVote {
+                    address: *validator_address,
+                    first: usize::from(*first),
+                    second: i,
+                });
+            }
+            *slot = u16::try_from(i).ok();
+        }
+        tallied = tallied.saturating_add(val.power());
+        count = count.saturating_add(1);
+    }
+    let signers = commit.signatures.iter().enumerate().filter_map(|(i, sig)| match sig {
+        CommitSig::Commit {
+            validator_address, ..
+        } => validators.find(validator_address).map(|(_, v)| (i, v)),
+        _ => None,
+    });
+    let template = commit.vote_template(chain_id.as_str());
+    verify_signers(backend, commit, &template, signers, count, &options.batch_entropy)?;
+    Ok(VotingPowerTally {
+        total: validators.total_power(),
+        tallied,
+        trust_threshold: TrustThreshold::ONE_THIRD,
+    })
+}
+
 /// Verifies `untrusted` against `trusted` at `now`: CometBFT's `VerifyAdjacent` when
 /// `untrusted` is the next height, `VerifyNonAdjacent` (skipping, with the trust threshold)
 /// otherwise. Pure: no clock, no I/O, no allocation without `alloc`.
 ///
 /// The checks, in order:
 /// 1. [`chain_ids_match`]
-/// 2. [`header_is_well_formed`]
+/// 2. [`header_has_validators_hash`]
 /// 3. [`commit_is_for_header`]
 /// 4. [`is_within_trusting_period`]
 /// 5. [`height_increases`], [`time_increases`], [`header_not_from_future`]
@@ -839,7 +880,7 @@ fn verify_inner<V: SignatureVerifier + Sync, const N: usize>(
     let header = &untrusted.signed_header.header;
     let commit = &untrusted.signed_header.commit;
     chain_ids_match(trusted.chain_id, &header.chain_id)?;
-    header_is_well_formed(header.version.block, &header.validators_hash)?;
+    header_has_validators_hash(&header.validators_hash)?;
     commit_is_for_header(untrusted)?;
     is_within_trusting_period(trusted.time, options.trusting_period, now)?;
     height_increases(trusted.height, header.height)?;

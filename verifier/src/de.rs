@@ -342,6 +342,8 @@ impl<'de, const N: usize> Deserialize<'de> for Commit<N> {
             #[serde(deserialize_with = "de_u32_round")]
             round: u32,
             block_id: BlockId,
+            // Go writes a nil slice as null.
+            #[serde(default, deserialize_with = "de_null_default")]
             signatures: heapless::Vec<CommitSig, N>,
         }
         let r = Raw::<N>::deserialize(d)?;
@@ -434,6 +436,7 @@ impl<'de, const N: usize> Deserialize<'de> for ValidatorSet<N> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(serde::Deserialize)]
         struct Raw<const N: usize> {
+            #[serde(default, deserialize_with = "de_null_default")]
             validators: heapless::Vec<Validator, N>,
         }
         let r = Raw::<N>::deserialize(d)?;

@@ -38,6 +38,8 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+#[cfg(feature = "alloc")]
+pub mod bisect;
 pub mod block;
 pub mod crypto;
 #[cfg(feature = "serde")]

@@ -88,7 +88,7 @@ impl Validator {
     }
 }
 
-/// A non-empty validator set of at most `N` validators, sorted as CometBFT orders it (voting
+/// A validator set of at most `N` validators, sorted as CometBFT orders it (voting
 /// power descending, then address ascending), with unique addresses, every address bound to
 /// its key and a total power within CometBFT's bound.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,9 +129,6 @@ impl<const N: usize> ValidatorSet<N> {
     }
 
     fn from_vec(vals: &mut heapless::Vec<Validator, N>) -> Result<(), Error> {
-        if vals.is_empty() {
-            return Err(Error::EmptyValidatorSet);
-        }
         for (index, v) in vals.iter().enumerate() {
             if v.power > MAX_TOTAL_VOTING_POWER {
                 return Err(Error::InvalidVotingPower { index });
@@ -195,7 +192,8 @@ impl<const N: usize> ValidatorSet<N> {
         self.validators.len()
     }
 
-    /// Always false: sets are non-empty by construction.
+    /// True for the empty set (a chain's last block may name an empty next set; it can sign
+    /// nothing).
     pub fn is_empty(&self) -> bool {
         self.validators.is_empty()
     }

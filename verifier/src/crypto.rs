@@ -151,6 +151,21 @@ mod rng06 {
     impl rand_core_06::CryptoRng for super::DerivedRng {}
 }
 
+/// Any backend restricted to one-at-a-time verification: no batching, so no heap even with
+/// `alloc` (for embedders who want a fixed memory footprint).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Single<B>(pub B);
+
+impl<B: SignatureVerifier> SignatureVerifier for Single<B> {
+    type Batch = NoBatch;
+    fn verify(&self, key: &PublicKey, msg: &[u8], sig: &Signature) -> bool {
+        self.0.verify(key, msg, sig)
+    }
+    fn batch(&self, _capacity: usize) -> Option<NoBatch> {
+        None
+    }
+}
+
 /// The `ed25519-zebra` 5 backend (feature `zebra`); batches under `alloc`.
 #[cfg(feature = "zebra")]
 #[derive(Clone, Copy, Debug, Default)]

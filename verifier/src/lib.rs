@@ -45,7 +45,11 @@ pub mod crypto;
 #[cfg(feature = "serde")]
 pub mod de;
 pub mod error;
+#[cfg(feature = "alloc")]
+pub mod ibc;
 pub mod merkle;
+#[cfg(feature = "alloc")]
+pub mod proof;
 mod proto;
 pub mod time;
 pub mod types;
@@ -56,7 +60,7 @@ pub use block::{
     BlockId, Commit, CommitSig, Header, LightBlock, PartSetHeader, SignBytes, SignedHeader,
     Version, VoteTemplate,
 };
-pub use crypto::{BatchVerifier, SignatureVerifier};
+pub use crypto::{BatchVerifier, SignatureVerifier, Single};
 #[cfg(feature = "consensus")]
 pub use crypto::Consensus;
 #[cfg(any(feature = "zebra", feature = "consensus"))]

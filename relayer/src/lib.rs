@@ -1,0 +1,4 @@
+//! Ferry's relayer library. For now: the offline commands (`ferry verify`), their argument
+//! parsing and input decoding.
+
+pub mod offline;

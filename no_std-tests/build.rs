@@ -149,7 +149,11 @@ fn light_block(name: &str, v: &Value) -> String {
 fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/data/nostd-4");
     let mut out = String::new();
-    for (name, file) in [("h1", "light_block_1.json"), ("h2", "light_block_2.json"), ("h5", "light_block_5.json")] {
+    for (name, file) in [
+        ("h1", "light_block_1.json"),
+        ("h2", "light_block_2.json"),
+        ("h5", "light_block_5.json"),
+    ] {
         let path = dir.join(file);
         println!("cargo:rerun-if-changed={}", path.display());
         let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();

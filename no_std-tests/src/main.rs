@@ -8,7 +8,9 @@
 use core::panic::PanicInfo;
 use core::time::Duration;
 
-use ferry_verifier::block::{BlockId, Commit, CommitSig, Header, LightBlock, PartSetHeader, SignedHeader, Version};
+use ferry_verifier::block::{
+    BlockId, Commit, CommitSig, Header, LightBlock, PartSetHeader, SignedHeader, Version,
+};
 use ferry_verifier::{
     verify, Address, AppHash, ChainId, Hash, Height, Options, PublicKey, Signature, Time,
     TrustedState, Validator, ValidatorSet, Verdict, Zebra,
@@ -50,13 +52,30 @@ fn run() -> Option<bool> {
     let adjacent = verify(&Zebra, &trusted, &h2, now, &opts) == Verdict::Success;
     let skipping = verify(&Zebra, &trusted, &h5, now, &opts) == Verdict::Success;
     let mut forged = h2.clone();
-    if let Some(CommitSig::Commit { signature, .. }) = forged.signed_header.commit.signatures.get_mut(0) {
+    if let Some(CommitSig::Commit { signature, .. }) =
+        forged.signed_header.commit.signatures.get_mut(0)
+    {
         signature.0[0] ^= 1;
     }
-    let rejected = matches!(verify(&Zebra, &trusted, &forged, now, &opts), Verdict::Invalid(_));
-    say(if adjacent { "adjacent h1->h2: success\n" } else { "adjacent h1->h2: FAILED\n" });
-    say(if skipping { "skipping h1->h5: success\n" } else { "skipping h1->h5: FAILED\n" });
-    say(if rejected { "forged signature: rejected\n" } else { "forged signature: ACCEPTED\n" });
+    let rejected = matches!(
+        verify(&Zebra, &trusted, &forged, now, &opts),
+        Verdict::Invalid(_)
+    );
+    say(if adjacent {
+        "adjacent h1->h2: success\n"
+    } else {
+        "adjacent h1->h2: FAILED\n"
+    });
+    say(if skipping {
+        "skipping h1->h5: success\n"
+    } else {
+        "skipping h1->h5: FAILED\n"
+    });
+    say(if rejected {
+        "forged signature: rejected\n"
+    } else {
+        "forged signature: ACCEPTED\n"
+    });
     Some(adjacent && skipping && rejected)
 }
 

@@ -8,7 +8,11 @@ use ferry::offline::{self, InputError};
 use ferry_verifier::{Options, Time, TrustThreshold};
 
 #[derive(Parser)]
-#[command(name = "ferry", version, about = "CometBFT light-client verifier and IBC relayer")]
+#[command(
+    name = "ferry",
+    version,
+    about = "CometBFT light-client verifier and IBC relayer"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -62,14 +66,20 @@ fn verify(
 ) -> Result<i32, InputError> {
     let bad = |option: &'static str| move |error: String| InputError::BadOption { option, error };
     let options = Options {
-        trust_threshold: TrustThreshold::parse(trust_level).map_err(|e| bad("--trust-level")(e.to_string()))?,
-        trusting_period: offline::parse_duration(trusting_period).map_err(bad("--trusting-period"))?,
+        trust_threshold: TrustThreshold::parse(trust_level)
+            .map_err(|e| bad("--trust-level")(e.to_string()))?,
+        trusting_period: offline::parse_duration(trusting_period)
+            .map_err(bad("--trusting-period"))?,
         clock_drift: offline::parse_duration(clock_drift).map_err(bad("--clock-drift"))?,
         verify_all_signatures: all_signatures,
         ..Options::default()
     };
     let (t, u, default_now) = match (trusted, untrusted) {
-        (Some(t), Some(u)) => (offline::read_light_block(&t)?, offline::read_light_block(&u)?, None),
+        (Some(t), Some(u)) => (
+            offline::read_light_block(&t)?,
+            offline::read_light_block(&u)?,
+            None,
+        ),
         _ => (
             offline::parse_light_block(offline::EXAMPLE_TRUSTED, "embedded example h1")?,
             offline::parse_light_block(offline::EXAMPLE_UNTRUSTED, "embedded example h5")?,
@@ -87,7 +97,12 @@ fn verify(
             serde_json::json!({"verdict": report.verdict, "reason": report.reason})
         );
     } else if report.reason.is_empty() {
-        println!("{}: height {} verified from height {}", report.verdict, u.height(), t.height());
+        println!(
+            "{}: height {} verified from height {}",
+            report.verdict,
+            u.height(),
+            t.height()
+        );
     } else {
         println!("{}: {}", report.verdict, report.reason);
     }

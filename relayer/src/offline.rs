@@ -120,8 +120,16 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             "m" => Duration::from_secs(n.checked_mul(60).ok_or("duration overflows")?),
             "s" => Duration::from_secs(n),
             "ms" => Duration::from_millis(n),
-            "" => return Err(format!("{s:?}: a unit (d, h, m, s, ms) is required after {n}")),
-            other => return Err(format!("{s:?}: unknown unit {other:?} (use d, h, m, s, ms)")),
+            "" => {
+                return Err(format!(
+                    "{s:?}: a unit (d, h, m, s, ms) is required after {n}"
+                ))
+            }
+            other => {
+                return Err(format!(
+                    "{s:?}: unknown unit {other:?} (use d, h, m, s, ms)"
+                ))
+            }
         };
         total = total.checked_add(part).ok_or("duration overflows")?;
     }
@@ -153,7 +161,12 @@ pub struct Report {
 }
 
 /// Verifies `untrusted` against `trusted` with the default backend.
-pub fn run_verify(trusted: &LightBlock, untrusted: &LightBlock, now: Time, options: &Options) -> Report {
+pub fn run_verify(
+    trusted: &LightBlock,
+    untrusted: &LightBlock,
+    now: Time,
+    options: &Options,
+) -> Report {
     let state = TrustedState::from_light_block(trusted);
     match ferry_verifier::verify(&Zebra, &state, untrusted, now, options) {
         Verdict::Success => Report {
@@ -180,7 +193,10 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("14d").unwrap(), Duration::from_secs(14 * 86_400));
+        assert_eq!(
+            parse_duration("14d").unwrap(),
+            Duration::from_secs(14 * 86_400)
+        );
         assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5_400));
         assert_eq!(parse_duration("10").unwrap(), Duration::from_secs(10));
         assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));

@@ -19,6 +19,17 @@ pub const PREVOTE_TYPE: u64 = 1;
 /// Largest encoding of a `CanonicalVote`, length prefix included.
 pub const MAX_SIGN_BYTES_LEN: usize = 256;
 
+/// The wire format headers, validator sets and votes are hashed and signed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
+pub enum Encoding {
+    /// Protobuf, as CometBFT v0.34, v0.37, v0.38 and v1 (and Tendermint v0.34) encode.
+    #[default]
+    Protobuf,
+    /// Amino, as Tendermint v0.33 and earlier encoded (only for verifying old chains' data and
+    /// the conformance vectors recorded from them).
+    Amino,
+}
+
 /// Block and app protocol versions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Version {
@@ -49,7 +60,9 @@ pub struct BlockId {
 impl BlockId {
     /// True for the zero block id (no hash, no parts), which CometBFT encodes as nil.
     pub fn is_zero(&self) -> bool {
-        self.hash.is_empty() && self.part_set_header.total == 0 && self.part_set_header.hash.is_empty()
+        self.hash.is_empty()
+            && self.part_set_header.total == 0
+            && self.part_set_header.hash.is_empty()
     }
 
     /// Protobuf `tendermint.types.BlockID` (also the `CanonicalBlockID` layout).
@@ -60,6 +73,25 @@ impl BlockId {
         let mut b = Buf::<80>::new();
         b.bytes_field(1, self.hash.as_bytes());
         b.msg_field(2, psh.bytes());
+        b
+    }
+
+    /// Amino `BlockID` (`canonical`: `CanonicalBlockID`, whose part-set header puts the hash
+    /// first); empty nested structs are omitted.
+    fn encode_amino(&self, canonical: bool) -> Buf<80> {
+        let mut psh = Buf::<48>::new();
+        if canonical {
+            psh.bytes_field(1, self.part_set_header.hash.as_bytes());
+            psh.uint_field(2, u64::from(self.part_set_header.total));
+        } else {
+            psh.uint_field(1, u64::from(self.part_set_header.total));
+            psh.bytes_field(2, self.part_set_header.hash.as_bytes());
+        }
+        let mut b = Buf::<80>::new();
+        b.bytes_field(1, self.hash.as_bytes());
+        if psh.len() > 0 {
+            b.msg_field(2, psh.bytes());
+        }
         b
     }
 }
@@ -125,15 +157,62 @@ impl Header {
     /// CometBFT's `cdcEncode` does. Returns [`Hash::None`] when `validators_hash` is empty,
     /// as CometBFT does.
     pub fn hash(&self) -> Hash {
+        self.hash_with(Encoding::Protobuf)
+    }
+
+    /// The header hash in the given wire format.
+    pub fn hash_with(&self, encoding: Encoding) -> Hash {
         if self.validators_hash.is_empty() {
             return Hash::None;
         }
-        match self.leaf_hashes() {
+        let leaves = match encoding {
+            Encoding::Protobuf => self.leaf_hashes(),
+            Encoding::Amino => self.amino_leaf_hashes(),
+        };
+        match leaves {
             Ok(leaves) => Hash::Sha256(root_from_leaf_hashes(leaves.len(), |i| {
                 leaves.get(i).copied().unwrap_or_default()
             })),
             Err(_) => Hash::None,
         }
+    }
+
+    /// Tendermint v0.33's `cdcEncode` of each field: bare amino (length-prefixed strings and
+    /// bytes, varint integers, empty values omitted).
+    fn amino_leaf_hashes(&self) -> Result<[[u8; 32]; 14], Error> {
+        fn bare(b: &[u8]) -> Buf<136> {
+            let mut buf = Buf::<136>::new();
+            if !b.is_empty() {
+                buf.varint(b.len() as u64);
+                buf.put(b);
+            }
+            buf
+        }
+        let mut version = Buf::<136>::new();
+        version.uint_field(1, self.version.block);
+        version.uint_field(2, self.version.app);
+        let mut height = Buf::<136>::new();
+        height.varint(self.height.value());
+        let time = encode_timestamp(&self.time);
+        let time_leaf = time.bytes().map(leaf_hash).ok_or(Error::InvalidTime)?;
+        let lbi = self.last_block_id.encode_amino(false);
+        let lbi_leaf = lbi.bytes().map(leaf_hash).ok_or(Error::InvalidTime)?;
+        Ok([
+            hash_leaf(&version)?,
+            hash_leaf(&bare(self.chain_id.as_str().as_bytes()))?,
+            hash_leaf(&height)?,
+            time_leaf,
+            lbi_leaf,
+            hash_leaf(&bare(self.last_commit_hash.as_bytes()))?,
+            hash_leaf(&bare(self.data_hash.as_bytes()))?,
+            hash_leaf(&bare(self.validators_hash.as_bytes()))?,
+            hash_leaf(&bare(self.next_validators_hash.as_bytes()))?,
+            hash_leaf(&bare(self.consensus_hash.as_bytes()))?,
+            hash_leaf(&bare(self.app_hash.as_bytes()))?,
+            hash_leaf(&bare(self.last_results_hash.as_bytes()))?,
+            hash_leaf(&bare(self.evidence_hash.as_bytes()))?,
+            hash_leaf(&bare(&self.proposer_address.0))?,
+        ])
     }
 
     fn leaf_hashes(&self) -> Result<[[u8; 32]; 14], Error> {
@@ -243,12 +322,36 @@ impl VoteTemplate {
         block_id: Option<&BlockId>,
         chain_id: &str,
     ) -> Self {
+        Self::new_with(
+            Encoding::Protobuf,
+            vote_type,
+            height,
+            round,
+            block_id,
+            chain_id,
+        )
+    }
+
+    /// [`VoteTemplate::new`] in the given wire format (amino's `CanonicalVote` orders the
+    /// part-set header's fields differently).
+    pub fn new_with(
+        encoding: Encoding,
+        vote_type: u64,
+        height: i64,
+        round: i64,
+        block_id: Option<&BlockId>,
+        chain_id: &str,
+    ) -> Self {
         let mut prefix = Buf::<128>::new();
         prefix.uint_field(1, vote_type);
         prefix.sfixed64_field(2, height);
         prefix.sfixed64_field(3, round);
         if let Some(id) = block_id.filter(|id| !id.is_zero()) {
-            prefix.msg_field(4, id.encode().bytes());
+            let enc = match encoding {
+                Encoding::Protobuf => id.encode(),
+                Encoding::Amino => id.encode_amino(true),
+            };
+            prefix.msg_field(4, enc.bytes());
         }
         let mut cid = Buf::<64>::new();
         cid.bytes_field(6, chain_id.as_bytes());
@@ -267,7 +370,8 @@ impl VoteTemplate {
             max: MAX_SIGN_BYTES_LEN,
             actual: MAX_SIGN_BYTES_LEN + 1,
         };
-        let (prefix, ts_bytes, cid) = match (self.prefix.bytes(), ts.bytes(), self.chain_id.bytes()) {
+        let (prefix, ts_bytes, cid) = match (self.prefix.bytes(), ts.bytes(), self.chain_id.bytes())
+        {
             (Some(p), Some(t), Some(c)) => (p, t, c),
             _ => return Err(overflow),
         };
@@ -299,7 +403,13 @@ impl SignBytes {
 impl<const N: usize> Commit<N> {
     /// Template for this commit's precommits for its block on `chain_id`.
     pub fn vote_template(&self, chain_id: &str) -> VoteTemplate {
-        VoteTemplate::new(
+        self.vote_template_with(Encoding::Protobuf, chain_id)
+    }
+
+    /// [`Commit::vote_template`] in the given wire format.
+    pub fn vote_template_with(&self, encoding: Encoding, chain_id: &str) -> VoteTemplate {
+        VoteTemplate::new_with(
+            encoding,
             PRECOMMIT_TYPE,
             self.height.value() as i64,
             i64::from(self.round),

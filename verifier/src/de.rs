@@ -7,7 +7,9 @@ use core::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 
-use crate::block::{BlockId, Commit, CommitSig, Header, LightBlock, PartSetHeader, SignedHeader, Version};
+use crate::block::{
+    BlockId, Commit, CommitSig, Header, LightBlock, PartSetHeader, SignedHeader, Version,
+};
 use crate::error::Error;
 use crate::time::Time;
 use crate::types::{Address, AppHash, ChainId, Hash, Height, PublicKey, Signature};
@@ -103,7 +105,9 @@ impl<'de> Deserialize<'de> for Time {
 
 impl<'de> Deserialize<'de> for Hash {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Option::<HexHash>::deserialize(d)?.map(|h| h.0).unwrap_or_default())
+        Ok(Option::<HexHash>::deserialize(d)?
+            .map(|h| h.0)
+            .unwrap_or_default())
     }
 }
 
@@ -181,7 +185,11 @@ impl<'de> Deserialize<'de> for BlockId {
         struct Raw {
             #[serde(default)]
             hash: Hash,
-            #[serde(alias = "part_set_header", default, deserialize_with = "de_null_default")]
+            #[serde(
+                alias = "part_set_header",
+                default,
+                deserialize_with = "de_null_default"
+            )]
             parts: PartSetHeader,
         }
         Ok(match Option::<Raw>::deserialize(d)? {

@@ -57,20 +57,21 @@ pub mod validator;
 pub mod verify;
 
 pub use block::{
-    BlockId, Commit, CommitSig, Header, LightBlock, PartSetHeader, SignBytes, SignedHeader,
-    Version, VoteTemplate,
+    BlockId, Commit, CommitSig, Encoding, Header, LightBlock, PartSetHeader, SignBytes,
+    SignedHeader, Version, VoteTemplate,
 };
-pub use crypto::{BatchVerifier, SignatureVerifier, Single};
 #[cfg(feature = "consensus")]
 pub use crypto::Consensus;
 #[cfg(any(feature = "zebra", feature = "consensus"))]
 pub use crypto::DefaultBackend;
 #[cfg(feature = "zebra")]
 pub use crypto::Zebra;
+pub use crypto::{BatchVerifier, SignatureVerifier, Single};
 pub use error::Error;
 pub use time::Time;
 pub use types::{Address, AppHash, ChainId, Hash, Height, PublicKey, Signature, TrustThreshold};
 pub use validator::{Validator, ValidatorSet, MAX_VALIDATORS};
 pub use verify::{
-    verify, verify_commit, voting_power_in, Options, TrustedState, Verdict, VerificationError, VotingPowerTally,
+    verify, verify_commit, voting_power_in, Options, TrustedState, Verdict, VerificationError,
+    VotingPowerTally,
 };

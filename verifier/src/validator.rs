@@ -1,5 +1,6 @@
 //! Validators and validator sets, checked and in CometBFT's canonical order.
 
+use crate::block::Encoding;
 use crate::error::Error;
 use crate::merkle::{leaf_hash, root_from_leaf_hashes};
 use crate::proto::Buf;
@@ -73,11 +74,26 @@ impl Validator {
     /// The protobuf `SimpleValidator{pub_key: PublicKey{ed25519}, voting_power}` bytes hashed
     /// into the validator-set hash.
     pub fn hash_bytes(&self) -> ([u8; 48], usize) {
+        self.hash_bytes_with(Encoding::Protobuf)
+    }
+
+    /// [`Validator::hash_bytes`] in the given wire format (amino: the key carries its
+    /// registered type prefix `1624DE64`).
+    pub fn hash_bytes_with(&self, encoding: Encoding) -> ([u8; 48], usize) {
         let mut b = Buf::<48>::new();
-        // PublicKey { oneof sum { bytes ed25519 = 1; } } inside SimpleValidator field 1.
         b.key(1, crate::proto::LEN);
-        b.varint(34);
-        b.len_field(1, &self.pub_key.0);
+        match encoding {
+            Encoding::Protobuf => {
+                // PublicKey { oneof sum { bytes ed25519 = 1; } } inside SimpleValidator field 1.
+                b.varint(34);
+                b.len_field(1, &self.pub_key.0);
+            }
+            Encoding::Amino => {
+                b.varint(37);
+                b.put(&[0x16, 0x24, 0xde, 0x64, 0x20]);
+                b.put(&self.pub_key.0);
+            }
+        }
         b.int_field(2, self.power as i64);
         let mut out = [0u8; 48];
         let n = b.len();
@@ -223,13 +239,23 @@ impl<const N: usize> ValidatorSet<N> {
     pub fn hash(&self) -> Hash {
         Hash::Sha256(hash_validators(&self.validators))
     }
+
+    /// The set hash in the given wire format.
+    pub fn hash_with(&self, encoding: Encoding) -> Hash {
+        Hash::Sha256(hash_validators_with(encoding, &self.validators))
+    }
 }
 
 /// The validator-set hash of `validators` in the order given (empty slice: `sha256("")`).
 pub fn hash_validators(validators: &[Validator]) -> [u8; 32] {
+    hash_validators_with(Encoding::Protobuf, validators)
+}
+
+/// [`hash_validators`] in the given wire format.
+pub fn hash_validators_with(encoding: Encoding, validators: &[Validator]) -> [u8; 32] {
     root_from_leaf_hashes(validators.len(), |i| match validators.get(i) {
         Some(v) => {
-            let (b, n) = v.hash_bytes();
+            let (b, n) = v.hash_bytes_with(encoding);
             leaf_hash(b.get(..n).unwrap_or(&[]))
         }
         None => leaf_hash(&[]),

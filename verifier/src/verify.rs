@@ -4,7 +4,7 @@
 use core::fmt;
 use core::time::Duration;
 
-use crate::block::{Commit, CommitSig, LightBlock, SignBytes, VoteTemplate};
+use crate::block::{Commit, CommitSig, Encoding, LightBlock, SignBytes, VoteTemplate};
 use crate::crypto::{BatchVerifier, SignatureVerifier, Transcript};
 use crate::time::Time;
 use crate::types::{Address, ChainId, Hash, Height, Signature, TrustThreshold};
@@ -25,6 +25,9 @@ pub struct Options {
     /// Caller entropy mixed into the batch-verification coefficients (which are otherwise
     /// derived from the batch itself).
     pub batch_entropy: [u8; 32],
+    /// The wire format of hashes and sign-bytes: protobuf (CometBFT), or amino for data from
+    /// Tendermint v0.33 and earlier.
+    pub encoding: Encoding,
     /// With `std`: spread signature checks over every core when at least
     /// [`PARALLEL_MIN_SIGNATURES`] must be checked. Ignored without `std`.
     pub parallel: bool,
@@ -43,6 +46,7 @@ impl Default for Options {
             clock_drift: Duration::from_secs(10),
             verify_all_signatures: false,
             batch_entropy: [0; 32],
+            encoding: Encoding::Protobuf,
             parallel: false,
         }
     }
@@ -371,7 +375,7 @@ pub fn header_has_validators_hash(validators_hash: &Hash) -> Check {
 }
 
 /// `SignedHeader.ValidateBasic`: the commit is for this header's height and hash.
-pub fn commit_is_for_header<const N: usize>(block: &LightBlock<N>) -> Check {
+pub fn commit_is_for_header<const N: usize>(block: &LightBlock<N>, encoding: Encoding) -> Check {
     let header = &block.signed_header.header;
     let commit = &block.signed_header.commit;
     if header.height != commit.height {
@@ -380,7 +384,7 @@ pub fn commit_is_for_header<const N: usize>(block: &LightBlock<N>) -> Check {
             commit: commit.height,
         });
     }
-    let header_hash = header.hash();
+    let header_hash = header.hash_with(encoding);
     if header_hash != commit.block_id.hash {
         return Err(VerificationError::CommitBlockIdMismatch {
             header_hash,
@@ -435,16 +439,16 @@ pub fn header_not_from_future(header_time: Time, clock_drift: Duration, now: Tim
 
 /// The supplied validator sets hash to the header's `validators_hash` and
 /// `next_validators_hash`.
-pub fn validator_sets_match<const N: usize>(block: &LightBlock<N>) -> Check {
+pub fn validator_sets_match<const N: usize>(block: &LightBlock<N>, encoding: Encoding) -> Check {
     let header = &block.signed_header.header;
-    let supplied = block.validators.hash();
+    let supplied = block.validators.hash_with(encoding);
     if supplied != header.validators_hash {
         return Err(VerificationError::ValidatorsHashMismatch {
             header: header.validators_hash,
             supplied,
         });
     }
-    let supplied = block.next_validators.hash();
+    let supplied = block.next_validators.hash_with(encoding);
     if supplied != header.next_validators_hash {
         return Err(VerificationError::NextValidatorsHashMismatch {
             header: header.next_validators_hash,
@@ -466,8 +470,11 @@ pub fn adjacent_validators_match(trusted_next: &Hash, untrusted: &Hash) -> Check
 }
 
 /// The trusted validator set is the one the trusted state's hash names.
-pub fn trusted_validators_match<const N: usize>(trusted: &TrustedState<'_, N>) -> Check {
-    let supplied = trusted.next_validators.hash();
+pub fn trusted_validators_match<const N: usize>(
+    trusted: &TrustedState<'_, N>,
+    encoding: Encoding,
+) -> Check {
+    let supplied = trusted.next_validators.hash_with(encoding);
     if supplied != trusted.next_validators_hash {
         return Err(VerificationError::TrustedValidatorsHashMismatch {
             trusted: trusted.next_validators_hash,
@@ -663,17 +670,20 @@ where
     I: Iterator<Item = (usize, &'v Validator)> + Clone,
 {
     // Each item: (position, validator, sign-bytes, signature).
-    let items = signers.filter_map(|(i, val)| {
-        match commit.signatures.get(i)? {
-            CommitSig::Commit {
-                timestamp,
-                signature,
-                ..
-            } => Some((i, val, template.sign_bytes(timestamp), signature)),
-            _ => None,
-        }
+    let items = signers.filter_map(|(i, val)| match commit.signatures.get(i)? {
+        CommitSig::Commit {
+            timestamp,
+            signature,
+            ..
+        } => Some((i, val, template.sign_bytes(timestamp), signature)),
+        _ => None,
     });
-    type Item<'a> = (usize, &'a Validator, Result<SignBytes, crate::Error>, &'a Signature);
+    type Item<'a> = (
+        usize,
+        &'a Validator,
+        Result<SignBytes, crate::Error>,
+        &'a Signature,
+    );
     let single = |(i, val, msg, sig): Item<'_>| -> Check {
         let msg = msg.map_err(|_| VerificationError::Encoding)?;
         let bytes = msg.as_bytes();
@@ -686,7 +696,11 @@ where
             })
         }
     };
-    let batch = if count > 1 { backend.batch(count) } else { None };
+    let batch = if count > 1 {
+        backend.batch(count)
+    } else {
+        None
+    };
     let Some(mut batch) = batch else {
         return items.map(single).collect();
     };
@@ -716,7 +730,7 @@ fn verify_chosen<V: SignatureVerifier + Sync, const N: usize>(
     selection: &Selection<N>,
     options: &Options,
 ) -> Check {
-    let template = commit.vote_template(chain_id.as_str());
+    let template = commit.vote_template_with(options.encoding, chain_id.as_str());
     let chosen = validators
         .validators()
         .iter()
@@ -780,7 +794,12 @@ pub fn verify_commit<V: SignatureVerifier + Sync, const N: usize>(
 ) -> Result<VotingPowerTally, VerificationError> {
     commit_matches_validators(commit, validators)?;
     let mut selection = Selection::<N>::new();
-    let tally = tally_two_thirds(commit, validators, options.verify_all_signatures, &mut selection);
+    let tally = tally_two_thirds(
+        commit,
+        validators,
+        options.verify_all_signatures,
+        &mut selection,
+    );
     if tally.tallied <= TrustThreshold::TWO_THIRDS.needed(tally.total) {
         return Err(VerificationError::InsufficientSignedPower(tally));
     }
@@ -824,14 +843,25 @@ pub fn voting_power_in<V: SignatureVerifier + Sync, const N: usize>(
         tallied = tallied.saturating_add(val.power());
         count = count.saturating_add(1);
     }
-    let signers = commit.signatures.iter().enumerate().filter_map(|(i, sig)| match sig {
-        CommitSig::Commit {
-            validator_address, ..
-        } => validators.find(validator_address).map(|(_, v)| (i, v)),
-        _ => None,
-    });
-    let template = commit.vote_template(chain_id.as_str());
-    verify_signers(backend, commit, &template, signers, count, &options.batch_entropy)?;
+    let signers = commit
+        .signatures
+        .iter()
+        .enumerate()
+        .filter_map(|(i, sig)| match sig {
+            CommitSig::Commit {
+                validator_address, ..
+            } => validators.find(validator_address).map(|(_, v)| (i, v)),
+            _ => None,
+        });
+    let template = commit.vote_template_with(options.encoding, chain_id.as_str());
+    verify_signers(
+        backend,
+        commit,
+        &template,
+        signers,
+        count,
+        &options.batch_entropy,
+    )?;
     Ok(VotingPowerTally {
         total: validators.total_power(),
         tallied,
@@ -881,17 +911,17 @@ fn verify_inner<V: SignatureVerifier + Sync, const N: usize>(
     let commit = &untrusted.signed_header.commit;
     chain_ids_match(trusted.chain_id, &header.chain_id)?;
     header_has_validators_hash(&header.validators_hash)?;
-    commit_is_for_header(untrusted)?;
+    commit_is_for_header(untrusted, options.encoding)?;
     is_within_trusting_period(trusted.time, options.trusting_period, now)?;
     height_increases(trusted.height, header.height)?;
     time_increases(trusted.time, header.time)?;
     header_not_from_future(header.time, options.clock_drift, now)?;
-    validator_sets_match(untrusted)?;
+    validator_sets_match(untrusted, options.encoding)?;
     let adjacent = trusted.height.increment() == Some(header.height);
     if adjacent {
         adjacent_validators_match(&trusted.next_validators_hash, &header.validators_hash)?;
     } else {
-        trusted_validators_match(trusted)?;
+        trusted_validators_match(trusted, options.encoding)?;
     }
     commit_matches_validators(commit, &untrusted.validators)?;
 

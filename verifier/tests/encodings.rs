@@ -68,7 +68,9 @@ fn strip_len_prefix(b: &[u8]) -> &[u8] {
 
 #[test]
 fn cometbft_vote_sign_bytes() {
-    let Some(dir) = vector_set("transcribed") else { return };
+    let Some(dir) = vector_set("transcribed") else {
+        return;
+    };
     let v = value(&dir.join("cometbft_vote_sign_bytes.json"));
     let cases = v["cases"].as_array().unwrap();
     assert!(cases.len() >= 6);
@@ -85,13 +87,20 @@ fn cometbft_vote_sign_bytes() {
 
 #[test]
 fn tendermint_rs_vote_sign_bytes() {
-    let Some(dir) = vector_set("transcribed") else { return };
+    let Some(dir) = vector_set("transcribed") else {
+        return;
+    };
     let v = value(&dir.join("tendermint-rs_vote_sign_bytes.json"));
     let cases = v["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 5);
     for c in cases {
         let mut vote = c["vote"].clone();
-        if c["provenance"].as_str().unwrap().starts_with("self-generated") && vote["height"] == 0 {
+        if c["provenance"]
+            .as_str()
+            .unwrap()
+            .starts_with("self-generated")
+            && vote["height"] == 0
+        {
             // tendermint-rs built this vote with `Vote::default()`, whose `Height::default()`
             // is 1 (its heights cannot be 0); the expected bytes carry height 1.
             vote["height"] = 1.into();
@@ -139,7 +148,9 @@ fn header_from_transcribed(h: &Value) -> Header {
 
 #[test]
 fn cometbft_header_hash() {
-    let Some(dir) = vector_set("transcribed") else { return };
+    let Some(dir) = vector_set("transcribed") else {
+        return;
+    };
     let v = value(&dir.join("header_hash.json"));
     let mut checked = 0;
     for c in v["cases"].as_array().unwrap() {
@@ -160,7 +171,9 @@ fn cometbft_header_hash() {
 
 #[test]
 fn tendermint_rs_header_with_known_hash() {
-    let Some(dir) = vector_set("tendermint-rs/serialization/block") else { return };
+    let Some(dir) = vector_set("tendermint-rs/serialization/block") else {
+        return;
+    };
     let h: Header = read_json(&dir.join("header_with_known_hash.json"));
     assert_eq!(
         h.hash().to_string(),
@@ -172,7 +185,9 @@ fn tendermint_rs_header_with_known_hash() {
 
 #[test]
 fn merkle_simple_hash() {
-    let Some(dir) = vector_set("transcribed") else { return };
+    let Some(dir) = vector_set("transcribed") else {
+        return;
+    };
     let v = value(&dir.join("merkle_simple_hash.json"));
     let cases = v["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 11);
@@ -213,7 +228,9 @@ fn merkle_simple_hash() {
 
 #[test]
 fn validator_set_hash() {
-    let Some(dir) = vector_set("transcribed") else { return };
+    let Some(dir) = vector_set("transcribed") else {
+        return;
+    };
     let v = value(&dir.join("validator_set_hash.json"));
     for c in v["cases"].as_array().unwrap() {
         let vals: Vec<Validator> = c["validators"]
@@ -231,7 +248,11 @@ fn validator_set_hash() {
         if vals.is_empty() {
             assert_eq!(to_hex(&hash_validators(&[])), expected);
             assert_eq!(
-                ValidatorSet::<8>::new(&[]).unwrap().hash().to_string().to_lowercase(),
+                ValidatorSet::<8>::new(&[])
+                    .unwrap()
+                    .hash()
+                    .to_string()
+                    .to_lowercase(),
                 expected
             );
         } else {
@@ -245,10 +266,11 @@ fn validator_set_hash() {
 /// signature verifies, with both backends, under sign-bytes we build.
 #[test]
 fn real_node_commit_verifies() {
-    let Some(dir) = vector_set("tendermint-rs/rpc-kvstore-v0_38/incoming") else { return };
+    let Some(dir) = vector_set("tendermint-rs/rpc-kvstore-v0_38/incoming") else {
+        return;
+    };
     let resp = value(&dir.join("commit_at_height_10.json"));
-    let commit_resp: ferry_verifier::de::CommitResponse =
-        from_value(&resp["result"]).unwrap();
+    let commit_resp: ferry_verifier::de::CommitResponse = from_value(&resp["result"]).unwrap();
     assert!(commit_resp.canonical);
     let sh = commit_resp.signed_header;
     assert_eq!(sh.header.hash(), sh.commit.block_id.hash);

@@ -40,14 +40,28 @@ fn opts() -> Options {
 }
 
 fn check(f: &Fixture, untrusted: &LightBlock, o: &Options) -> Verdict {
-    let v = verify(&Zebra, &TrustedState::from_light_block(&f.h1), untrusted, f.now, o);
-    let c = verify(&Consensus, &TrustedState::from_light_block(&f.h1), untrusted, f.now, o);
+    let v = verify(
+        &Zebra,
+        &TrustedState::from_light_block(&f.h1),
+        untrusted,
+        f.now,
+        o,
+    );
+    let c = verify(
+        &Consensus,
+        &TrustedState::from_light_block(&f.h1),
+        untrusted,
+        f.now,
+        o,
+    );
     assert_eq!(v, c, "backends disagree");
     v
 }
 
 fn sizes() -> Vec<(usize, Fixture)> {
-    let Some(root) = fixtures() else { return vec![] };
+    let Some(root) = fixtures() else {
+        return vec![];
+    };
     let out: Vec<_> = [4usize, 32, 150, 300]
         .into_iter()
         .map(|n| (n, load(&root.join(n.to_string()))))
@@ -63,12 +77,24 @@ fn adjacent_and_skipping_succeed() {
     for (n, f) in sizes() {
         for o in [
             opts(),
-            Options { verify_all_signatures: true, ..opts() },
-            Options { parallel: true, ..opts() },
+            Options {
+                verify_all_signatures: true,
+                ..opts()
+            },
+            Options {
+                parallel: true,
+                ..opts()
+            },
         ] {
             assert_eq!(check(&f, &f.h2, &o), Verdict::Success, "{n} adjacent");
             assert_eq!(check(&f, &f.h100, &o), Verdict::Success, "{n} skipping");
-            let single = verify(&Single(Zebra), &TrustedState::from_light_block(&f.h1), &f.h100, f.now, &o);
+            let single = verify(
+                &Single(Zebra),
+                &TrustedState::from_light_block(&f.h1),
+                &f.h100,
+                f.now,
+                &o,
+            );
             assert_eq!(single, Verdict::Success, "{n} skipping, single");
         }
         // The trusted block cannot be verified again, nor an older one.
@@ -129,7 +155,14 @@ fn corrupt_signatures_fail() {
                 for byte in [0, 31, 32, 63] {
                     let mut bad = block.clone();
                     flip_signature(&mut bad, i, byte);
-                    let all = check(&f, &bad, &Options { verify_all_signatures: true, ..opts() });
+                    let all = check(
+                        &f,
+                        &bad,
+                        &Options {
+                            verify_all_signatures: true,
+                            ..opts()
+                        },
+                    );
                     assert!(
                         matches!(all, Verdict::Invalid(VerificationError::InvalidSignature { index, .. }) if index == i),
                         "{n} {name} sig {i} byte {byte}: {all:?}"
@@ -157,7 +190,9 @@ fn corrupt_header_fields_fail() {
                 m(&mut b.signed_header.header);
                 cases.push((label, b));
             };
-            c("time", &|h| h.time = h.time.checked_add(Duration::from_nanos(1)).unwrap());
+            c("time", &|h| {
+                h.time = h.time.checked_add(Duration::from_nanos(1)).unwrap()
+            });
             c("version", &|h| h.version.app ^= 1);
             c("last_block_id", &|h| {
                 if let Hash::Sha256(x) = &mut h.last_block_id.hash {
@@ -167,20 +202,31 @@ fn corrupt_header_fields_fail() {
                 }
             });
             c("next_validators_hash", &|h| {
-                if let Hash::Sha256(x) = &mut h.next_validators_hash { x[7] ^= 1 }
+                if let Hash::Sha256(x) = &mut h.next_validators_hash {
+                    x[7] ^= 1
+                }
             });
             c("validators_hash", &|h| {
-                if let Hash::Sha256(x) = &mut h.validators_hash { x[31] ^= 1 }
+                if let Hash::Sha256(x) = &mut h.validators_hash {
+                    x[31] ^= 1
+                }
             });
             c("consensus_hash", &|h| {
-                if let Hash::Sha256(x) = &mut h.consensus_hash { x[3] ^= 1 }
+                if let Hash::Sha256(x) = &mut h.consensus_hash {
+                    x[3] ^= 1
+                }
             });
-            c("app_hash", &|h| h.app_hash = AppHash::from_bytes(&[0]).unwrap());
+            c("app_hash", &|h| {
+                h.app_hash = AppHash::from_bytes(&[0]).unwrap()
+            });
             c("proposer_address", &|h| h.proposer_address.0[19] ^= 1);
             for (label, b) in &cases {
                 let v = check(&f, b, &opts());
                 assert!(
-                    matches!(v, Verdict::Invalid(VerificationError::CommitBlockIdMismatch { .. })),
+                    matches!(
+                        v,
+                        Verdict::Invalid(VerificationError::CommitBlockIdMismatch { .. })
+                    ),
                     "{n} {name} {label}: {v:?}"
                 );
             }
@@ -210,10 +256,14 @@ fn corrupt_header_fields_fail() {
 /// Flips one hex digit of the first validator's key in the JSON of h100.
 fn with_key_byte_flipped(json: &Value, set: &str, index: usize) -> String {
     let mut v = json.clone();
-    let key = v[set]["validators"][index]["pub_key"]["value"].as_str().unwrap().to_string();
+    let key = v[set]["validators"][index]["pub_key"]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mut bytes = key.into_bytes();
     bytes[0] = if bytes[0] == b'A' { b'B' } else { b'A' };
-    v[set]["validators"][index]["pub_key"]["value"] = Value::String(String::from_utf8(bytes).unwrap());
+    v[set]["validators"][index]["pub_key"]["value"] =
+        Value::String(String::from_utf8(bytes).unwrap());
     v.to_string()
 }
 
@@ -226,7 +276,10 @@ fn corrupt_validator_keys_fail() {
                 let de = &mut serde_json::Deserializer::from_str(&text);
                 let err = serde_path_to_error::deserialize::<_, LightBlock>(de).unwrap_err();
                 assert!(err.path().to_string().starts_with(set), "{err}");
-                assert!(err.to_string().contains("does not match its public key"), "{err}");
+                assert!(
+                    err.to_string().contains("does not match its public key"),
+                    "{err}"
+                );
             }
         }
         // A consistent substitution (new key with its own address) is caught by the hash.
@@ -237,7 +290,10 @@ fn corrupt_validator_keys_fail() {
         b.validators = ValidatorSet::new(&vals).unwrap();
         let verdict = check(&f, &b, &opts());
         assert!(
-            matches!(verdict, Verdict::Invalid(VerificationError::ValidatorsHashMismatch { .. })),
+            matches!(
+                verdict,
+                Verdict::Invalid(VerificationError::ValidatorsHashMismatch { .. })
+            ),
             "{n}: {verdict:?}"
         );
         // A changed voting power too.
@@ -256,30 +312,50 @@ fn time_and_trust_predicates() {
     for (n, f) in sizes() {
         let trusted = TrustedState::from_light_block(&f.h1);
         // Expired trusted state: now beyond time(h1) + trusting period.
-        let late = f.h1.header().time.checked_add(Duration::from_secs(14 * 24 * 3600)).unwrap();
+        let late =
+            f.h1.header()
+                .time
+                .checked_add(Duration::from_secs(14 * 24 * 3600))
+                .unwrap();
         assert!(matches!(
             verify(&Zebra, &trusted, &f.h2, late, &opts()),
             Verdict::Invalid(VerificationError::TrustedStateExpired { .. })
         ));
         // Header from the future: now well before h100's time.
-        let early = f.h100.header().time.checked_sub(Duration::from_secs(11)).unwrap();
+        let early = f
+            .h100
+            .header()
+            .time
+            .checked_sub(Duration::from_secs(11))
+            .unwrap();
         assert!(matches!(
             verify(&Zebra, &trusted, &f.h100, early, &opts()),
             Verdict::Invalid(VerificationError::HeaderFromFuture { .. })
         ));
         // Exactly at now + drift is from the future too (CometBFT: strictly before).
-        let edge = f.h100.header().time.checked_sub(Duration::from_secs(10)).unwrap();
+        let edge = f
+            .h100
+            .header()
+            .time
+            .checked_sub(Duration::from_secs(10))
+            .unwrap();
         assert!(matches!(
             verify(&Zebra, &trusted, &f.h100, edge, &opts()),
             Verdict::Invalid(VerificationError::HeaderFromFuture { .. })
         ));
         // A trust threshold of 1 cannot be met by 75% of the old set: bisect.
-        let strict = Options { trust_threshold: TrustThreshold::new(1, 1).unwrap(), ..opts() };
+        let strict = Options {
+            trust_threshold: TrustThreshold::new(1, 1).unwrap(),
+            ..opts()
+        };
         assert!(
             matches!(verify(&Zebra, &trusted, &f.h100, f.now, &strict), Verdict::NotEnoughTrust(t) if t.tallied < t.total),
             "{n}"
         );
         // Adjacent verification ignores the trust threshold.
-        assert_eq!(verify(&Zebra, &trusted, &f.h2, f.now, &strict), Verdict::Success);
+        assert_eq!(
+            verify(&Zebra, &trusted, &f.h2, f.now, &strict),
+            Verdict::Success
+        );
     }
 }

@@ -13,8 +13,8 @@ use ferry_verifier::proof::{
     self, calculate_existence_root, calculate_root, cosmos_sdk_specs, decode_commitment_proof,
     encode_commitment_proof, iavl_spec, smt_spec, tendermint_spec, verify_chained_membership,
     verify_chained_non_membership, verify_membership, verify_non_membership, CommitmentProof,
-    ExistenceProof, HashOp, InnerOp, InnerSpec, LeafOp, MerkleProof, NonExistenceProof,
-    ProofError, ProofKind, ProofOp, ProofSpec,
+    ExistenceProof, HashOp, InnerOp, InnerSpec, LeafOp, MerkleProof, NonExistenceProof, ProofError,
+    ProofKind, ProofOp, ProofSpec,
 };
 use ics23::commitment_proof::Proof as Variant;
 use serde_json::Value;
@@ -45,7 +45,10 @@ fn vector_path(rel: &str) -> Option<PathBuf> {
             path.display()
         );
     }
-    eprintln!("skipping: conformance vectors missing at {}", path.display());
+    eprintln!(
+        "skipping: conformance vectors missing at {}",
+        path.display()
+    );
     None
 }
 
@@ -55,7 +58,7 @@ fn read_json(path: &Path) -> Value {
 }
 
 fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd-length hex {s:?}");
+    assert!(s.len().is_multiple_of(2), "odd-length hex {s:?}");
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap_or_else(|_| panic!("bad hex {s:?}")))
@@ -94,11 +97,16 @@ fn base64(s: &str) -> Vec<u8> {
 
 /// Bytes of an optional base64 JSON field (absent or null: empty).
 fn b64_field(v: &Value, name: &str) -> Vec<u8> {
-    v.get(name).and_then(Value::as_str).map(base64).unwrap_or_default()
+    v.get(name)
+        .and_then(Value::as_str)
+        .map(base64)
+        .unwrap_or_default()
 }
 
 fn int_field(v: &Value, name: &str) -> i32 {
-    v.get(name).and_then(Value::as_i64).map_or(0, |x| i32::try_from(x).unwrap())
+    v.get(name)
+        .and_then(Value::as_i64)
+        .map_or(0, |x| i32::try_from(x).unwrap())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -141,7 +149,11 @@ fn inner_spec(v: &Value) -> InnerSpec {
         child_order: v
             .get("child_order")
             .and_then(Value::as_array)
-            .map(|a| a.iter().map(|x| i32::try_from(x.as_i64().unwrap()).unwrap()).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|x| i32::try_from(x.as_i64().unwrap()).unwrap())
+                    .collect()
+            })
             .unwrap_or_default(),
         child_size: int_field(v, "child_size"),
         min_prefix_length: int_field(v, "min_prefix_length"),
@@ -230,7 +242,13 @@ fn vectors() -> Vec<Vector> {
 
 /// Verifies a vector's (possibly altered) parts: membership for `exist_*`, non-membership for
 /// `nonexist_*`; bytes that do not decode are a failure.
-fn check(v: &Vector, key: &[u8], value: &[u8], proof: &[u8], root: &[u8]) -> Result<(), ProofError> {
+fn check(
+    v: &Vector,
+    key: &[u8],
+    value: &[u8],
+    proof: &[u8],
+    root: &[u8],
+) -> Result<(), ProofError> {
     let proof = decode_commitment_proof(proof)?;
     if v.exists {
         verify_membership(&v.spec, root, &proof, key, value)
@@ -252,13 +270,21 @@ fn exist_and_nonexist_vectors_verify() {
         if v.exists {
             assert_eq!(kind, ProofKind::Existence, "{}", v.name);
             let e = verify_non_membership(&v.spec, &v.root, &proof, &v.key).unwrap_err();
-            assert!(matches!(e, ProofError::WrongProofType { .. }), "{}: {e:?}", v.name);
+            assert!(
+                matches!(e, ProofError::WrongProofType { .. }),
+                "{}: {e:?}",
+                v.name
+            );
             // The root is the one the proof computes.
             assert_eq!(calculate_root(&proof).unwrap(), v.root, "{}", v.name);
         } else {
             assert_eq!(kind, ProofKind::NonExistence, "{}", v.name);
             let e = verify_membership(&v.spec, &v.root, &proof, &v.key, b"x").unwrap_err();
-            assert!(matches!(e, ProofError::WrongProofType { .. }), "{}: {e:?}", v.name);
+            assert!(
+                matches!(e, ProofError::WrongProofType { .. }),
+                "{}: {e:?}",
+                v.name
+            );
         }
         // Encoding round-trips.
         assert_eq!(encode_commitment_proof(&proof), v.proof, "{}", v.name);
@@ -303,34 +329,64 @@ fn every_one_byte_change_fails() {
         for i in 0..v.key.len() {
             let mut k = v.key.clone();
             k[i] ^= 0x01;
-            fail(&k, &v.value, &v.proof, &v.root, format!("key byte {i} flipped"));
+            fail(
+                &k,
+                &v.value,
+                &v.proof,
+                &v.root,
+                format!("key byte {i} flipped"),
+            );
             tried += 1;
         }
         if v.exists {
             for i in 0..v.value.len() {
                 let mut x = v.value.clone();
                 x[i] ^= 0x01;
-                fail(&v.key, &x, &v.proof, &v.root, format!("value byte {i} flipped"));
+                fail(
+                    &v.key,
+                    &x,
+                    &v.proof,
+                    &v.root,
+                    format!("value byte {i} flipped"),
+                );
                 tried += 1;
             }
         }
         for i in 0..v.root.len() {
             let mut r = v.root.clone();
             r[i] ^= 0x01;
-            fail(&v.key, &v.value, &v.proof, &r, format!("root byte {i} flipped"));
+            fail(
+                &v.key,
+                &v.value,
+                &v.proof,
+                &r,
+                format!("root byte {i} flipped"),
+            );
             tried += 1;
         }
         for i in (0..v.proof.len()).step_by(7) {
             for mask in [0x01u8, 0x80, 0xff] {
                 let mut p = v.proof.clone();
                 p[i] ^= mask;
-                fail(&v.key, &v.value, &p, &v.root, format!("proof byte {i} ^ {mask:#04x}"));
+                fail(
+                    &v.key,
+                    &v.value,
+                    &p,
+                    &v.root,
+                    format!("proof byte {i} ^ {mask:#04x}"),
+                );
                 tried += 1;
             }
         }
         // Truncations, too.
         for len in (0..v.proof.len()).step_by(13) {
-            fail(&v.key, &v.value, &v.proof[..len], &v.root, format!("proof cut to {len}"));
+            fail(
+                &v.key,
+                &v.value,
+                &v.proof[..len],
+                &v.root,
+                format!("proof cut to {len}"),
+            );
             tried += 1;
         }
     }
@@ -402,7 +458,11 @@ fn unit_cases(file: &str) -> Vec<(String, Value)> {
     };
     match read_json(&path) {
         Value::Object(m) => m.into_iter().collect(),
-        Value::Array(a) => a.into_iter().enumerate().map(|(i, c)| (format!("#{i}"), c)).collect(),
+        Value::Array(a) => a
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| (format!("#{i}"), c))
+            .collect(),
         other => panic!("{file}: unexpected {other}"),
     }
 }
@@ -489,11 +549,18 @@ fn unit_do_hash() {
             HashOp::Sha256 | HashOp::Sha512 | HashOp::Sha512256
         );
         if supported {
-            assert_eq!(to_hex(&calculate_existence_root(&ex).unwrap()), to_hex(&expected), "{name}");
+            assert_eq!(
+                to_hex(&calculate_existence_root(&ex).unwrap()),
+                to_hex(&expected),
+                "{name}"
+            );
             ours += 1;
         } else {
             assert!(
-                matches!(calculate_existence_root(&ex), Err(ProofError::UnsupportedHashOp { .. })),
+                matches!(
+                    calculate_existence_root(&ex),
+                    Err(ProofError::UnsupportedHashOp { .. })
+                ),
                 "{name}: ferry should reject this hash"
             );
             let got = ics23::calculate_existence_root::<ics23::HostFunctionsManager>(&ex).unwrap();
@@ -566,7 +633,12 @@ fn unit_check_against_spec() {
         let got = calculate_existence_root(&ex).and_then(|root| {
             verify_membership(&spec, &root, &exist(ex.clone()), &ex.key, &ex.value)
         });
-        assert_eq!(got.is_err(), want_err, "{name}: {got:?} (Go: {:?})", case["Err"]);
+        assert_eq!(
+            got.is_err(),
+            want_err,
+            "{name}: {got:?} (Go: {:?})",
+            case["Err"]
+        );
     }
     eprintln!("TestCheckAgainstSpecData: {} cases passed", cases.len());
 }
@@ -575,7 +647,11 @@ fn unit_check_against_spec() {
 fn has_padding(spec: &InnerSpec, op: &InnerOp, branch: usize) -> bool {
     let n = spec.child_order.len();
     let cs = spec.child_size as usize;
-    let pos = spec.child_order.iter().position(|&c| c as usize == branch).unwrap();
+    let pos = spec
+        .child_order
+        .iter()
+        .position(|&c| c as usize == branch)
+        .unwrap();
     let min = pos * cs + spec.min_prefix_length as usize;
     let max = pos * cs + spec.max_prefix_length as usize;
     (min..=max).contains(&op.prefix.len()) && op.suffix.len() == (n - 1 - pos) * cs
@@ -662,9 +738,11 @@ fn go_fuzz_bytes(text: &str) -> Vec<u8> {
 /// Go's JSON decoding matches field names case-insensitively: lower-case all keys.
 fn lower_keys(v: Value) -> Value {
     match v {
-        Value::Object(m) => {
-            Value::Object(m.into_iter().map(|(k, v)| (k.to_lowercase(), lower_keys(v))).collect())
-        }
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| (k.to_lowercase(), lower_keys(v)))
+                .collect(),
+        ),
         Value::Array(a) => Value::Array(a.into_iter().map(lower_keys).collect()),
         other => other,
     }
@@ -705,7 +783,10 @@ fn go_fuzz_seeds_do_not_verify() {
                     // FuzzVerify{,Non}Membership: a reference vector, possibly empty.
                     let r = v.get("ref").cloned().unwrap_or(Value::Null);
                     let field = |n: &str| {
-                        r.get(n).and_then(Value::as_str).map(hex).unwrap_or_default()
+                        r.get(n)
+                            .and_then(Value::as_str)
+                            .map(hex)
+                            .unwrap_or_default()
                     };
                     let proof = decode_commitment_proof(&field("proof")).unwrap();
                     let (root, key, value) = (field("roothash"), field("key"), field("value"));
@@ -765,10 +846,18 @@ fn multistore(ibc_root: &[u8]) -> (Vec<u8>, CommitmentProof) {
     (app_hash, proof)
 }
 
-fn load_vector(rel: &str) -> Option<(Vec<u8>, Vec<u8>, CommitmentProof, Vec<u8>)> {
+/// `(key, value, proof, root)` of a vector file.
+type Loaded = (Vec<u8>, Vec<u8>, CommitmentProof, Vec<u8>);
+
+fn load_vector(rel: &str) -> Option<Loaded> {
     let v = read_json(&vector_path(rel)?);
     let f = |n: &str| hex(v.get(n).and_then(Value::as_str).unwrap_or(""));
-    Some((f("key"), f("value"), decode_commitment_proof(&f("proof")).unwrap(), f("root")))
+    Some((
+        f("key"),
+        f("value"),
+        decode_commitment_proof(&f("proof")).unwrap(),
+        f("root"),
+    ))
 }
 
 #[test]
@@ -786,13 +875,23 @@ fn chained_membership_through_a_multistore() {
 
     // The same through ProofOps and the MerkleProof protobuf.
     let ops = [
-        ProofOp::new(proof::PROOF_OP_IAVL, key.clone(), encode_commitment_proof(&store_proof)),
-        ProofOp::new(proof::PROOF_OP_SIMPLE, b"ibc".to_vec(), encode_commitment_proof(&ms_proof)),
+        ProofOp::new(
+            proof::PROOF_OP_IAVL,
+            key.clone(),
+            encode_commitment_proof(&store_proof),
+        ),
+        ProofOp::new(
+            proof::PROOF_OP_SIMPLE,
+            b"ibc".to_vec(),
+            encode_commitment_proof(&ms_proof),
+        ),
     ];
     let mp = MerkleProof::from_proof_ops(&ops).unwrap();
-    mp.verify_membership(&specs, &app_hash, &path, &value).unwrap();
+    mp.verify_membership(&specs, &app_hash, &path, &value)
+        .unwrap();
     let mp = MerkleProof::decode(&mp.encode()).unwrap();
-    mp.verify_membership(&specs, &app_hash, &path, &value).unwrap();
+    mp.verify_membership(&specs, &app_hash, &path, &value)
+        .unwrap();
 
     // Wrong app hash: the final comparison fails.
     let mut bad = app_hash.clone();
@@ -802,18 +901,39 @@ fn chained_membership_through_a_multistore() {
         Err(ProofError::RootMismatch { .. })
     ));
     // Wrong store name: the multistore proof (index 1) is for "ibc".
-    let e = verify_chained_membership(&specs, &app_hash, &proofs, &[b"bank".as_slice(), &key], &value)
-        .unwrap_err();
+    let e = verify_chained_membership(
+        &specs,
+        &app_hash,
+        &proofs,
+        &[b"bank".as_slice(), &key],
+        &value,
+    )
+    .unwrap_err();
     assert!(matches!(e, ProofError::Chained { index: 1, .. }), "{e:?}");
-    assert!(matches!(e.root_cause(), ProofError::KeyMismatch { .. }), "{e:?}");
+    assert!(
+        matches!(e.root_cause(), ProofError::KeyMismatch { .. }),
+        "{e:?}"
+    );
     // Wrong value: the store proof (index 0) fails.
     let e = verify_chained_membership(&specs, &app_hash, &proofs, &path, b"other").unwrap_err();
     assert!(matches!(e, ProofError::Chained { index: 0, .. }), "{e:?}");
-    assert!(matches!(e.root_cause(), ProofError::ValueMismatch { .. }), "{e:?}");
+    assert!(
+        matches!(e.root_cause(), ProofError::ValueMismatch { .. }),
+        "{e:?}"
+    );
     // Wrong key.
-    let e = verify_chained_membership(&specs, &app_hash, &proofs, &[b"ibc".as_slice(), b"nope"], &value)
-        .unwrap_err();
-    assert!(matches!(e.root_cause(), ProofError::KeyMismatch { .. }), "{e:?}");
+    let e = verify_chained_membership(
+        &specs,
+        &app_hash,
+        &proofs,
+        &[b"ibc".as_slice(), b"nope"],
+        &value,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e.root_cause(), ProofError::KeyMismatch { .. }),
+        "{e:?}"
+    );
     // Proofs in the wrong order, specs swapped, lengths that differ, nothing at all.
     let swapped = [ms_proof.clone(), store_proof.clone()];
     assert!(verify_chained_membership(&specs, &app_hash, &swapped, &path, &value).is_err());
@@ -848,7 +968,13 @@ fn chained_membership_through_a_multistore() {
     let e = verify_chained_membership(&specs, &app_hash, &[non_proof, ms_proof], &path, &value)
         .unwrap_err();
     assert!(
-        matches!(e.root_cause(), ProofError::WrongProofType { found: ProofKind::NonExistence, .. }),
+        matches!(
+            e.root_cause(),
+            ProofError::WrongProofType {
+                found: ProofKind::NonExistence,
+                ..
+            }
+        ),
         "{e:?}"
     );
 }
@@ -887,12 +1013,18 @@ fn chained_non_membership_through_a_multistore() {
         .unwrap_err();
     assert!(matches!(e, ProofError::Chained { index: 0, .. }), "{e:?}");
     // An existence proof where a non-existence proof must be.
-    let Some((ekey, _, exist_proof, exist_root)) = load_vector("ics23/iavl/exist_middle.json") else {
+    let Some((ekey, _, exist_proof, exist_root)) = load_vector("ics23/iavl/exist_middle.json")
+    else {
         return;
     };
     let (app2, ms2) = multistore(&exist_root);
-    let e = verify_chained_non_membership(&specs, &app2, &[exist_proof, ms2], &[b"ibc".as_slice(), &ekey])
-        .unwrap_err();
+    let e = verify_chained_non_membership(
+        &specs,
+        &app2,
+        &[exist_proof, ms2],
+        &[b"ibc".as_slice(), &ekey],
+    )
+    .unwrap_err();
     assert_eq!(
         e.root_cause(),
         &ProofError::WrongProofType {
@@ -901,8 +1033,13 @@ fn chained_non_membership_through_a_multistore() {
         }
     );
     // A non-existence proof above the store level.
-    let e = verify_chained_non_membership(&specs, &app_hash, &[store_proof.clone(), store_proof], &path)
-        .unwrap_err();
+    let e = verify_chained_non_membership(
+        &specs,
+        &app_hash,
+        &[store_proof.clone(), store_proof],
+        &path,
+    )
+    .unwrap_err();
     assert!(matches!(e, ProofError::Chained { index: 1, .. }), "{e:?}");
 }
 
@@ -916,7 +1053,10 @@ fn errors_read_well() {
         }),
     };
     let s = e.to_string();
-    assert!(s.starts_with("proof 1: the proof commits to root CDCD"), "{s}");
+    assert!(
+        s.starts_with("proof 1: the proof commits to root CDCD"),
+        "{s}"
+    );
     assert!(s.contains("(40 bytes)") && s.contains("H+1"), "{s}");
     let s = ProofError::WrongProofType {
         expected: ProofKind::NonExistence,
@@ -927,15 +1067,381 @@ fn errors_read_well() {
     let _: &dyn std::error::Error = &e;
 }
 
+#[cfg(feature = "serde")]
 #[test]
-fn scratch_raw_ics23_key_flips() {
-    let mut passes = 0; let mut total = 0; let mut pf = 0;
-    for v in vectors() { if v.exists { continue; }
-        let p = decode_commitment_proof(&v.proof).unwrap();
-        for i in 0..v.key.len() { let mut k = v.key.clone(); k[i] ^= 1; total += 1;
-            if ics23::verify_non_membership::<ics23::HostFunctionsManager>(&p, &v.spec, &v.root, &k) { passes += 1; } }
-        for i in (0..v.proof.len()).step_by(7) { for mask in [1u8, 0x80, 0xff] { let mut b = v.proof.clone(); b[i]^=mask;
-            if let Ok(pp) = decode_commitment_proof(&b) { if ics23::verify_non_membership::<ics23::HostFunctionsManager>(&pp, &v.spec, &v.root, &v.key) { pf += 1; } } } }
+fn proof_ops_from_cometbft_json() {
+    fn b64(data: &[u8]) -> String {
+        const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in data.chunks(3) {
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
+            let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
     }
-    eprintln!("raw ics23: {passes}/{total} key flips still verify; {pf} proof flips verify");
+    let Some((key, value, store_proof, store_root)) = load_vector("ics23/iavl/exist_left.json")
+    else {
+        return;
+    };
+    let (app_hash, ms_proof) = multistore(&store_root);
+    let json = format!(
+        r#"[{{"type":"ics23:iavl","key":"{}","data":"{}"}},
+            {{"type":"ics23:simple","key":"aWJj","data":"{}","extra":1}}]"#,
+        b64(&key),
+        b64(&encode_commitment_proof(&store_proof)),
+        b64(&encode_commitment_proof(&ms_proof)),
+    );
+    let ops: Vec<ProofOp> = serde_json::from_str(&json).unwrap();
+    assert_eq!(ops[0].kind, proof::PROOF_OP_IAVL);
+    assert_eq!(ops[0].key, key);
+    assert_eq!(ops[1].key, b"ibc");
+    MerkleProof::from_proof_ops(&ops)
+        .unwrap()
+        .verify_membership(
+            &cosmos_sdk_specs(),
+            &app_hash,
+            &[b"ibc".as_slice(), &key],
+            &value,
+        )
+        .unwrap();
+
+    let op: ProofOp =
+        serde_json::from_str(r#"{"type":"ics23:iavl","key":null,"data":""}"#).unwrap();
+    assert_eq!(op, ProofOp::new("ics23:iavl", vec![], vec![]));
+    for bad in [
+        r#"{"key":"","data":""}"#,
+        r#"{"type":"ics23:iavl"}"#,
+        r#"{"type":"ics23:iavl","data":"not base64!"}"#,
+        r#"{"type":"ics23:iavl","data":"","data":""}"#,
+        r#"{"type":1,"data":""}"#,
+    ] {
+        assert!(serde_json::from_str::<ProofOp>(bad).is_err(), "{bad}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Robustness: degenerate specs and hostile proofs give errors, never panics
+// ---------------------------------------------------------------------------------------------
+
+fn tm_leaf() -> LeafOp {
+    tendermint_spec().leaf_spec.unwrap()
+}
+
+#[test]
+fn standard_specs_validate() {
+    for spec in [iavl_spec(), tendermint_spec(), smt_spec()] {
+        proof::validate_spec(&spec).unwrap();
+    }
+    assert_eq!(smt_spec().max_depth, 256);
+}
+
+#[test]
+fn degenerate_specs_are_rejected() {
+    let invalid = |f: &dyn Fn(&mut ProofSpec)| {
+        let mut s = tendermint_spec();
+        f(&mut s);
+        let e = proof::validate_spec(&s).unwrap_err();
+        // Verification refuses the spec too, before looking at the proof.
+        let empty = CommitmentProof::default();
+        assert_eq!(
+            verify_membership(&s, &[1; 32], &empty, b"k", b"v").unwrap_err(),
+            e
+        );
+        assert_eq!(
+            verify_non_membership(&s, &[1; 32], &empty, b"k").unwrap_err(),
+            e
+        );
+        e
+    };
+    let is_invalid_spec = |e: ProofError| matches!(e, ProofError::InvalidSpec { .. });
+    assert!(is_invalid_spec(invalid(&|s| s
+        .inner_spec
+        .as_mut()
+        .unwrap()
+        .child_order = vec![])));
+    assert!(is_invalid_spec(invalid(&|s| s
+        .inner_spec
+        .as_mut()
+        .unwrap()
+        .child_order = vec![0, 0])));
+    assert!(is_invalid_spec(invalid(&|s| s
+        .inner_spec
+        .as_mut()
+        .unwrap()
+        .child_order =
+        vec![0, -1])));
+    assert!(is_invalid_spec(invalid(&|s| s
+        .inner_spec
+        .as_mut()
+        .unwrap()
+        .child_order = vec![0, 2])));
+    assert!(is_invalid_spec(invalid(&|s| s
+        .inner_spec
+        .as_mut()
+        .unwrap()
+        .child_size = 0)));
+    assert!(is_invalid_spec(invalid(&|s| s
+        .inner_spec
+        .as_mut()
+        .unwrap()
+        .child_size = i32::MAX)));
+    assert!(is_invalid_spec(invalid(&|s| s
+        .inner_spec
+        .as_mut()
+        .unwrap()
+        .min_prefix_length = -1)));
+    assert!(is_invalid_spec(invalid(&|s| s
+        .inner_spec
+        .as_mut()
+        .unwrap()
+        .max_prefix_length =
+        i32::MAX)));
+    assert!(is_invalid_spec(invalid(&|s| s.min_depth = -1)));
+    assert!(is_invalid_spec(invalid(&|s| s.min_depth = 2)));
+    assert!(is_invalid_spec(invalid(&|s| {
+        s.min_depth = 5;
+        s.max_depth = 4;
+    })));
+    assert!(is_invalid_spec(invalid(&|s| s.leaf_spec = None)));
+    assert!(is_invalid_spec(invalid(&|s| s.inner_spec = None)));
+    assert_eq!(
+        invalid(&|s| s.leaf_spec.as_mut().unwrap().hash = HashOp::Keccak256 as i32),
+        ProofError::UnsupportedHashOp {
+            op: HashOp::Keccak256
+        }
+    );
+    assert!(matches!(
+        invalid(&|s| s.leaf_spec.as_mut().unwrap().length = 99),
+        ProofError::UnknownOp { .. }
+    ));
+    assert!(matches!(
+        invalid(&|s| s.inner_spec.as_mut().unwrap().hash = 42),
+        ProofError::UnknownOp { .. }
+    ));
+    // An n-ary order that is a permutation is fine (merk: [0, 2, 1]).
+    let mut s = tendermint_spec();
+    s.inner_spec.as_mut().unwrap().child_order = vec![0, 2, 1];
+    proof::validate_spec(&s).unwrap();
+}
+
+#[test]
+fn non_diverging_neighbours_do_not_panic() {
+    // Both neighbours with empty paths: ics23-rs would panic looking for where they diverge.
+    let left = ExistenceProof {
+        key: b"a".to_vec(),
+        value: b"v".to_vec(),
+        leaf: Some(tm_leaf()),
+        path: vec![],
+    };
+    let mut right = left.clone();
+    right.key = b"c".to_vec();
+    let root = calculate_existence_root(&left).unwrap();
+    let p = nonexist(NonExistenceProof {
+        key: b"b".to_vec(),
+        left: Some(left.clone()),
+        right: Some(right.clone()),
+    });
+    assert!(matches!(
+        verify_non_membership(&tendermint_spec(), &root, &p, b"b"),
+        Err(ProofError::MalformedNonExistence { .. })
+    ));
+    // One path a suffix of the other.
+    let op = InnerOp {
+        hash: HashOp::Sha256 as i32,
+        prefix: vec![1; 33],
+        suffix: vec![],
+    };
+    let mut deeper = right.clone();
+    deeper.path = vec![op.clone(), op.clone()];
+    let mut shallow = left.clone();
+    shallow.path = vec![op];
+    let p = nonexist(NonExistenceProof {
+        key: b"b".to_vec(),
+        left: Some(shallow),
+        right: Some(deeper),
+    });
+    assert!(verify_non_membership(&tendermint_spec(), &root, &p, b"b").is_err());
+    // Neither neighbour.
+    let p = nonexist(NonExistenceProof {
+        key: b"b".to_vec(),
+        left: None,
+        right: None,
+    });
+    assert!(matches!(
+        verify_non_membership(&tendermint_spec(), &root, &p, b"b"),
+        Err(ProofError::MalformedNonExistence { .. })
+    ));
+    // Only a right neighbour that is not left-most, under a 3-ary spec (ics23-rs indexes
+    // sibling slices there).
+    let mut spec = tendermint_spec();
+    spec.inner_spec.as_mut().unwrap().child_order = vec![0, 2, 1];
+    let mut r = right;
+    r.path = vec![InnerOp {
+        hash: HashOp::Sha256 as i32,
+        prefix: vec![1; 33],
+        suffix: vec![7; 32],
+    }];
+    let root = calculate_existence_root(&r).unwrap();
+    let p = nonexist(NonExistenceProof {
+        key: b"b".to_vec(),
+        left: None,
+        right: Some(r),
+    });
+    let _ = verify_non_membership(&spec, &root, &p, b"b");
+}
+
+#[test]
+fn unsupported_or_unknown_hash_in_a_proof_is_rejected_before_hashing() {
+    let ex = |hash: i32, inner: Option<i32>| ExistenceProof {
+        key: b"k".to_vec(),
+        value: b"v".to_vec(),
+        leaf: Some(LeafOp { hash, ..tm_leaf() }),
+        path: inner
+            .map(|h| InnerOp {
+                hash: h,
+                prefix: vec![1],
+                suffix: vec![],
+            })
+            .into_iter()
+            .collect(),
+    };
+    assert_eq!(
+        calculate_existence_root(&ex(HashOp::Blake3 as i32, None)),
+        Err(ProofError::UnsupportedHashOp { op: HashOp::Blake3 })
+    );
+    assert_eq!(
+        calculate_existence_root(&ex(1, Some(HashOp::Ripemd160 as i32))),
+        Err(ProofError::UnsupportedHashOp {
+            op: HashOp::Ripemd160
+        })
+    );
+    assert!(matches!(
+        calculate_existence_root(&ex(77, None)),
+        Err(ProofError::UnknownOp { .. })
+    ));
+    // In a chain the subroot is computed from the proof alone: still checked first.
+    let p = exist(ex(HashOp::Keccak256 as i32, None));
+    let e =
+        verify_chained_membership(&[tendermint_spec()], &[1; 32], &[p], &[b"k"], b"v").unwrap_err();
+    assert_eq!(
+        e.root_cause(),
+        &ProofError::UnsupportedHashOp {
+            op: HashOp::Keccak256
+        }
+    );
+}
+
+#[test]
+fn proofs_deeper_than_the_spec_allows_are_rejected() {
+    let op = InnerOp {
+        hash: HashOp::Sha256 as i32,
+        prefix: vec![1; 33],
+        suffix: vec![],
+    };
+    let ex = ExistenceProof {
+        key: b"k".to_vec(),
+        value: b"v".to_vec(),
+        leaf: Some(tm_leaf()),
+        path: vec![op; proof::DEFAULT_MAX_DEPTH + 1],
+    };
+    let root = calculate_existence_root(&ex).unwrap();
+    assert_eq!(
+        verify_membership(&tendermint_spec(), &root, &exist(ex), b"k", b"v"),
+        Err(ProofError::ProofTooDeep {
+            depth: 129,
+            max: 128
+        })
+    );
+}
+
+#[test]
+fn bad_compressed_index_is_an_error() {
+    use ics23::compressed_batch_entry::Proof as Entry;
+    for path in [vec![0, -1], vec![5], vec![i32::MAX]] {
+        let p = CommitmentProof {
+            proof: Some(Variant::Compressed(ics23::CompressedBatchProof {
+                entries: vec![ics23::CompressedBatchEntry {
+                    proof: Some(Entry::Exist(ics23::CompressedExistenceProof {
+                        key: b"k".to_vec(),
+                        value: b"v".to_vec(),
+                        leaf: Some(tm_leaf()),
+                        path,
+                    })),
+                }],
+                lookup_inners: vec![InnerOp::default()],
+            })),
+        };
+        assert_eq!(
+            verify_membership(&tendermint_spec(), &[1; 32], &p, b"k", b"v"),
+            Err(ProofError::InvalidCompressedProof)
+        );
+        assert_eq!(calculate_root(&p), Err(ProofError::InvalidCompressedProof));
+    }
+}
+
+#[test]
+fn garbage_does_not_decode_or_verify() {
+    let samples: [&[u8]; 6] = [
+        &[0xff, 0xff, 0xff],
+        &[0x0a, 0x05, 0x01],
+        &[],
+        &[0x0a, 0x00],
+        &[0x12, 0x02, 0x12, 0x00],
+        &[0x22, 0x04, 0x0a, 0x02, 0x0a, 0x00],
+    ];
+    for bytes in samples {
+        match decode_commitment_proof(bytes) {
+            Err(e) => assert!(matches!(e, ProofError::Decode { .. }), "{e:?}"),
+            Ok(p) => {
+                assert!(verify_membership(&iavl_spec(), &[1; 32], &p, b"k", b"v").is_err());
+                assert!(verify_non_membership(&smt_spec(), &[1; 32], &p, b"k").is_err());
+                let _ = calculate_root(&p);
+            }
+        }
+    }
+    assert!(matches!(
+        MerkleProof::decode(&[0x0a, 0xff]),
+        Err(ProofError::Decode { .. })
+    ));
+    assert_eq!(
+        MerkleProof::from_proof_ops(&[]),
+        Err(ProofError::EmptyProof)
+    );
+    let bad = [ProofOp::new("iavl:v", b"k".to_vec(), vec![])];
+    let e = MerkleProof::from_proof_ops(&bad).unwrap_err();
+    assert!(matches!(e, ProofError::Chained { index: 0, .. }), "{e:?}");
+    assert!(matches!(
+        e.root_cause(),
+        ProofError::UnsupportedProofOp { .. }
+    ));
+    assert!(!bad[0].is_ics23());
+    // Empty inputs.
+    let p = exist(ExistenceProof::default());
+    assert_eq!(
+        verify_membership(&iavl_spec(), &[], &p, b"k", b"v"),
+        Err(ProofError::EmptyRoot)
+    );
+    assert_eq!(
+        verify_membership(&iavl_spec(), &[1], &p, b"", b"v"),
+        Err(ProofError::EmptyKey)
+    );
+    assert_eq!(
+        verify_membership(&iavl_spec(), &[1], &p, b"k", b""),
+        Err(ProofError::EmptyValue)
+    );
+    assert_eq!(
+        verify_membership(&iavl_spec(), &[1], &CommitmentProof::default(), b"k", b"v"),
+        Err(ProofError::EmptyProof)
+    );
 }

@@ -21,7 +21,10 @@ fn shared_dir(env: &str, sub: &str) -> Option<PathBuf> {
             dir.display()
         );
     }
-    eprintln!("SKIP: {} not found (set {env}); not a CI run", dir.display());
+    eprintln!(
+        "SKIP: {} not found (set {env}); not a CI run",
+        dir.display()
+    );
     None
 }
 
@@ -43,8 +46,8 @@ pub fn vector_set(sub: &str) -> Option<PathBuf> {
 }
 
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> T {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     let de = &mut serde_json::Deserializer::from_str(&text);
     serde_path_to_error::deserialize(de)
         .unwrap_or_else(|e| panic!("decoding {}: {e}", path.display()))

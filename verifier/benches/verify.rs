@@ -1,0 +1,235 @@
+//! `cargo bench -p ferry-verifier`: light-block verification on the shared fixtures (4, 32,
+//! 150, 300 validators), single-threaded unless noted, beside the raw cost of batch-verifying
+//! just the signatures the verdict needs, and, when `--peer-dir DIR` holds tendermint-rs's
+//! timings (`peer-N.json` from `../shared/peer-bench`, as `scripts/bench.sh` writes them), the
+//! ratio against tendermint-rs measured in the same run.
+//!
+//! Options: `--fixtures DIR` (default ../shared/fixtures), `--peer-dir DIR`, `--sizes 4,32`,
+//! `--budget-ms MS` per measurement (default 1500).
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use ferry_verifier::block::CommitSig;
+use ferry_verifier::crypto::{BatchVerifier, SignatureVerifier, Transcript};
+use ferry_verifier::*;
+
+struct Stat {
+    median_us: f64,
+    min_us: f64,
+}
+
+fn measure<T>(budget: Duration, mut f: impl FnMut() -> T) -> Stat {
+    // Warm up, then take samples until the budget is spent (at least 15).
+    for _ in 0..3 {
+        black_box(f());
+    }
+    let mut samples = vec![];
+    let start = Instant::now();
+    while samples.len() < 15 || (start.elapsed() < budget && samples.len() < 2000) {
+        let t = Instant::now();
+        black_box(f());
+        samples.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    Stat {
+        median_us: samples[samples.len() / 2],
+        min_us: samples[0],
+    }
+}
+
+fn load(path: &Path) -> LightBlock {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The (key, sign-bytes, signature) triples the verdict needs: the commit-order prefix that
+/// passes 2/3 of the signing set, extended (skipping) until the trusted set's share passes
+/// the trust threshold.
+fn needed(
+    trusted: &LightBlock,
+    b: &LightBlock,
+    adjacent: bool,
+) -> Vec<(PublicKey, Vec<u8>, Signature)> {
+    let commit = &b.signed_header.commit;
+    let template = commit.vote_template(b.header().chain_id.as_str());
+    let total = b.validators.total_power();
+    let t_total = trusted.next_validators.total_power();
+    let (mut tallied, mut t_tallied) = (0u64, 0u64);
+    let mut out = vec![];
+    for (s, v) in commit.signatures.iter().zip(b.validators.validators()) {
+        let CommitSig::Commit {
+            timestamp,
+            signature,
+            ..
+        } = s
+        else {
+            continue;
+        };
+        let need_two_thirds = tallied <= total * 2 / 3;
+        let in_trusted = trusted
+            .next_validators
+            .find(v.address())
+            .map(|(_, tv)| tv.power());
+        let need_trust = !adjacent && t_tallied <= t_total / 3 && in_trusted.is_some();
+        if !need_two_thirds && !need_trust {
+            continue;
+        }
+        tallied += v.power();
+        t_tallied += in_trusted.unwrap_or(0);
+        out.push((
+            *v.pub_key(),
+            template.sign_bytes(timestamp).unwrap().as_bytes().to_vec(),
+            *signature,
+        ));
+    }
+    out
+}
+
+fn batch_floor<B: SignatureVerifier>(
+    backend: &B,
+    items: &[(PublicKey, Vec<u8>, Signature)],
+) -> bool {
+    let mut batch = backend.batch(items.len()).expect("batching backend");
+    let mut transcript = Transcript::new(&[0; 32]);
+    for (k, m, s) in items {
+        transcript.append(k, m, s);
+        batch.queue(k, m, s);
+    }
+    batch.verify(&mut transcript.rng())
+}
+
+fn peer_median(peer_dir: Option<&Path>, n: usize, prefix: &str) -> Option<f64> {
+    let text = std::fs::read_to_string(peer_dir?.join(format!("peer-{n}.json"))).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["results"]
+        .as_array()?
+        .iter()
+        .find(|r| r["name"].as_str().is_some_and(|s| s.starts_with(prefix)))?["median_us"]
+        .as_f64()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let fixtures = arg("--fixtures")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures"));
+    let peer_dir = arg("--peer-dir").map(PathBuf::from);
+    let budget = Duration::from_millis(
+        arg("--budget-ms")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1500),
+    );
+    let sizes: Vec<usize> = arg("--sizes")
+        .map(|s| s.split(',').map(|x| x.parse().unwrap()).collect())
+        .unwrap_or_else(|| vec![4, 32, 150, 300]);
+    if !fixtures.is_dir() {
+        eprintln!(
+            "fixtures not found at {} (use --fixtures DIR)",
+            fixtures.display()
+        );
+        std::process::exit(1);
+    }
+    let opts = Options {
+        trusting_period: Duration::from_secs(14 * 24 * 3600),
+        clock_drift: Duration::from_secs(10),
+        ..Options::default()
+    };
+    let now = Time::parse_rfc3339("2025-01-01T00:08:45Z").unwrap();
+    println!(
+        "{:<58} {:>11} {:>11}",
+        "measurement (per verification)", "median_us", "min_us"
+    );
+    let mut table = vec![];
+    for n in sizes {
+        let dir = fixtures.join(n.to_string());
+        let (h1, h2, h100) = (
+            load(&dir.join("light_block_1.json")),
+            load(&dir.join("light_block_2.json")),
+            load(&dir.join("light_block_100.json")),
+        );
+        let trusted = TrustedState::from_light_block(&h1);
+        for (kind, block, adjacent) in [("adjacent", &h2, true), ("skipping", &h100, false)] {
+            let run = |label: &str, stat: Stat| {
+                println!(
+                    "{:<58} {:>11.1} {:>11.1}",
+                    format!("{n:>3} {kind:<8} {label}"),
+                    stat.median_us,
+                    stat.min_us
+                );
+                stat.median_us
+            };
+            assert_eq!(
+                verify(&Zebra, &trusted, block, now, &opts),
+                Verdict::Success
+            );
+            let ours = run(
+                "ferry (zebra, batch)",
+                measure(budget, || verify(&Zebra, &trusted, block, now, &opts)),
+            );
+            run(
+                "ferry (consensus, batch)",
+                measure(budget, || verify(&Consensus, &trusted, block, now, &opts)),
+            );
+            run(
+                "ferry (zebra, single, no heap)",
+                measure(budget, || {
+                    verify(&Single(Zebra), &trusted, block, now, &opts)
+                }),
+            );
+            let par_opts = Options {
+                parallel: true,
+                ..opts
+            };
+            let par = run(
+                "ferry (zebra, batch, parallel)",
+                measure(budget, || verify(&Zebra, &trusted, block, now, &par_opts)),
+            );
+            let items = needed(&h1, block, adjacent);
+            assert!(batch_floor(&Zebra, &items));
+            let floor = run(
+                &format!("raw zebra batch of the {} needed signatures", items.len()),
+                measure(budget, || batch_floor(&Zebra, &items)),
+            );
+            let peer = peer_median(peer_dir.as_deref(), n, if adjacent { "a)" } else { "b)" });
+            table.push((n, kind, ours, par, floor, items.len(), peer));
+        }
+        // Backend choice: one signature, single verification.
+        let (k, m, s) = needed(&h1, &h2, true).remove(0);
+        run_single(n, "zebra", measure(budget / 3, || Zebra.verify(&k, &m, &s)));
+        run_single(
+            n,
+            "consensus",
+            measure(budget / 3, || Consensus.verify(&k, &m, &s)),
+        );
+    }
+    println!();
+    println!("| validators | verification | ferry (us) | tendermint-rs (us) | speed-up | raw batch floor (us) | ferry / floor | ferry parallel (us) |");
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|");
+    for (n, kind, ours, par, floor, sigs, peer) in table {
+        let (peer_s, ratio) = match peer {
+            Some(p) => (format!("{p:.0}"), format!("{:.2}x", p / ours)),
+            None => ("-".into(), "-".into()),
+        };
+        println!(
+            "| {n} | {kind} | {ours:.0} | {peer_s} | {ratio} | {floor:.0} ({sigs} sigs) | {:.3} | {par:.0} |",
+            ours / floor
+        );
+    }
+}
+
+fn run_single(n: usize, name: &str, s: Stat) {
+    println!(
+        "{:<58} {:>11.1} {:>11.1}",
+        format!("{n:>3} one signature, {name}"),
+        s.median_us,
+        s.min_us
+    );
+}

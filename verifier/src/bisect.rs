@@ -63,7 +63,10 @@ impl<E: fmt::Display> fmt::Display for BisectionError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BisectionError::TargetNotAbove { trusted, target } => {
-                write!(f, "target height {target} is not above trusted height {trusted}")
+                write!(
+                    f,
+                    "target height {target} is not above trusted height {trusted}"
+                )
             }
             BisectionError::Source { height, error } => {
                 write!(f, "fetching the light block at height {height}: {error}")
@@ -71,7 +74,10 @@ impl<E: fmt::Display> fmt::Display for BisectionError<E> {
             BisectionError::WrongHeight {
                 requested,
                 received,
-            } => write!(f, "asked for height {requested}, the source returned {received}"),
+            } => write!(
+                f,
+                "asked for height {requested}, the source returned {received}"
+            ),
             BisectionError::Invalid { height, error } => {
                 write!(f, "light block at height {height} is invalid: {error}")
             }

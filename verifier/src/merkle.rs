@@ -59,7 +59,9 @@ pub fn root_from_leaf_hashes<F: FnMut(usize) -> Digest32>(n: usize, mut leaf: F)
 
 /// `HashFromByteSlices(items)`.
 pub fn hash_from_byte_slices(items: &[&[u8]]) -> Digest32 {
-    root_from_leaf_hashes(items.len(), |i| leaf_hash(items.get(i).copied().unwrap_or(&[])))
+    root_from_leaf_hashes(items.len(), |i| {
+        leaf_hash(items.get(i).copied().unwrap_or(&[]))
+    })
 }
 
 #[cfg(test)]

@@ -58,7 +58,12 @@ impl Time {
         let mut s = self.secs.checked_sub(secs)?;
         let (mut n, borrow) = match self.nanos.checked_sub(d.subsec_nanos()) {
             Some(n) => (n, false),
-            None => (self.nanos.checked_add(1_000_000_000)?.checked_sub(d.subsec_nanos())?, true),
+            None => (
+                self.nanos
+                    .checked_add(1_000_000_000)?
+                    .checked_sub(d.subsec_nanos())?,
+                true,
+            ),
         };
         if borrow {
             s = s.checked_sub(1)?;
@@ -152,7 +157,11 @@ fn parse_rfc3339(b: &[u8]) -> Option<Time> {
     let mut rest = rest.get(9..)?;
     let mut nanos: u32 = 0;
     if rest.first() == Some(&b'.') {
-        let frac_len = rest.iter().skip(1).take_while(|c| c.is_ascii_digit()).count();
+        let frac_len = rest
+            .iter()
+            .skip(1)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
         if frac_len == 0 || frac_len > 9 {
             return None;
         }
@@ -237,7 +246,9 @@ mod tests {
             assert_eq!(t.to_string(), s);
         }
         assert_eq!(
-            Time::parse_rfc3339("0001-01-01T00:00:00Z").unwrap().unix_secs(),
+            Time::parse_rfc3339("0001-01-01T00:00:00Z")
+                .unwrap()
+                .unix_secs(),
             MIN_UNIX_SECS
         );
         assert_eq!(

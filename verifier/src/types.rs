@@ -272,14 +272,14 @@ impl PublicKey {
     pub fn from_base64(s: &str) -> Result<Self, Error> {
         let mut k = [0u8; 33];
         let n = decode_base64_into(s, &mut k, "pub_key")?;
-        let key: [u8; 32] = k
-            .get(..n)
-            .and_then(|b| b.try_into().ok())
-            .ok_or(Error::InvalidLength {
-                what: "pub_key",
-                expected: 32,
-                actual: n,
-            })?;
+        let key: [u8; 32] =
+            k.get(..n)
+                .and_then(|b| b.try_into().ok())
+                .ok_or(Error::InvalidLength {
+                    what: "pub_key",
+                    expected: 32,
+                    actual: n,
+                })?;
         Ok(PublicKey(key))
     }
 }
@@ -301,14 +301,14 @@ impl Signature {
     pub fn from_base64(s: &str) -> Result<Self, Error> {
         let mut k = [0u8; 66];
         let n = decode_base64_into(s, &mut k, "signature")?;
-        let sig: [u8; 64] = k
-            .get(..n)
-            .and_then(|b| b.try_into().ok())
-            .ok_or(Error::InvalidLength {
-                what: "signature",
-                expected: 64,
-                actual: n,
-            })?;
+        let sig: [u8; 64] =
+            k.get(..n)
+                .and_then(|b| b.try_into().ok())
+                .ok_or(Error::InvalidLength {
+                    what: "signature",
+                    expected: 64,
+                    actual: n,
+                })?;
         Ok(Signature(sig))
     }
 }
@@ -490,11 +490,16 @@ mod tests {
         assert!(TrustThreshold::new(1, 4).is_err());
         assert!(TrustThreshold::new(4, 3).is_err());
         assert!(TrustThreshold::new(1, 0).is_err());
-        assert_eq!(TrustThreshold::parse("2/3").unwrap(), TrustThreshold::TWO_THIRDS);
+        assert_eq!(
+            TrustThreshold::parse("2/3").unwrap(),
+            TrustThreshold::TWO_THIRDS
+        );
         assert_eq!(TrustThreshold::ONE_THIRD.needed(100), 33);
         assert_eq!(TrustThreshold::TWO_THIRDS.needed(100), 66);
         assert_eq!(
-            TrustThreshold::new(u64::MAX, u64::MAX).unwrap().needed(u64::MAX),
+            TrustThreshold::new(u64::MAX, u64::MAX)
+                .unwrap()
+                .needed(u64::MAX),
             u64::MAX
         );
     }

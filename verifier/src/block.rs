@@ -376,7 +376,12 @@ impl VoteTemplate {
             _ => return Err(overflow),
         };
         // timestamp is non-nullable: always written, even when zero.
-        let body_len = prefix.len() + 1 + 1 + ts_bytes.len() + cid.len();
+        // Each part is at most a few hundred bytes.
+        let body_len = prefix
+            .len()
+            .saturating_add(2)
+            .saturating_add(ts_bytes.len())
+            .saturating_add(cid.len());
         let mut out = Buf::<MAX_SIGN_BYTES_LEN>::new();
         out.varint(body_len as u64);
         out.put(prefix);

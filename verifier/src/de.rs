@@ -551,6 +551,6 @@ impl<const N: usize> ValidatorSet<N> {
                 reason: "pages do not add up to the total",
             });
         }
-        ValidatorSet::from_iter(pages.iter().flat_map(|p| p.validators.iter().copied()))
+        ValidatorSet::from_validators(pages.iter().flat_map(|p| p.validators.iter().copied()))
     }
 }

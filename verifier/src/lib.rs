@@ -25,6 +25,9 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Errors are returned by value (there may be no heap to box them in); a
+// `VerificationError` carries two chain ids and is large on purpose.
+#![allow(clippy::result_large_err)]
 #![cfg_attr(
     not(test),
     deny(
@@ -37,6 +40,8 @@
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
+#[cfg(test)]
+extern crate std;
 
 #[cfg(feature = "alloc")]
 pub mod bisect;

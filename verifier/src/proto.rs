@@ -58,6 +58,8 @@ impl<const N: usize> Buf<N> {
         }
     }
 
+    // `i` stays below 10 (the loop is bounded by `tmp`).
+    #[allow(clippy::arithmetic_side_effects)]
     pub(crate) fn varint(&mut self, mut v: u64) {
         let mut tmp = [0u8; 10];
         let mut i = 0;

@@ -81,6 +81,8 @@ impl Time {
     }
 
     /// Calendar fields (year, month, day, hour, minute, second) in UTC.
+    // Bounded by the RFC 3339 range.
+    #[allow(clippy::arithmetic_side_effects)]
     pub fn to_civil(&self) -> (i64, u32, u32, u32, u32, u32) {
         let days = self.secs.div_euclid(86_400);
         let rem = self.secs.rem_euclid(86_400);
@@ -123,7 +125,9 @@ fn digits(b: &[u8]) -> Option<u32> {
         if !c.is_ascii_digit() {
             return None;
         }
-        v = v.checked_mul(10)?.checked_add(u32::from(c - b'0'))?;
+        v = v
+            .checked_mul(10)?
+            .checked_add(u32::from(c.wrapping_sub(b'0')))?;
     }
     Some(v)
 }
@@ -132,6 +136,8 @@ fn is_leap(y: i64) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
 }
 
+// Calendar fields are range-checked before they are combined.
+#[allow(clippy::arithmetic_side_effects)]
 fn parse_rfc3339(b: &[u8]) -> Option<Time> {
     // YYYY-MM-DDTHH:MM:SS
     if b.len() < 20 {
@@ -213,13 +219,15 @@ fn parse_rfc3339(b: &[u8]) -> Option<Time> {
 
 impl fmt::Display for Time {
     /// RFC 3339 in UTC, with the fraction trimmed of trailing zeros (as Go's `RFC3339Nano`).
+    // Trimming at most 9 digits off a value below 10^9.
+    #[allow(clippy::arithmetic_side_effects)]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (y, mo, d, h, mi, s) = self.to_civil();
         write!(f, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}")?;
         if self.nanos != 0 {
             let mut n = self.nanos;
             let mut width = 9;
-            while n % 10 == 0 {
+            while n.is_multiple_of(10) {
                 n /= 10;
                 width -= 1;
             }
@@ -232,6 +240,7 @@ impl fmt::Display for Time {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::string::ToString;
 
     #[test]
     fn parses_and_formats_round_trip() {

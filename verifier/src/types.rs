@@ -21,9 +21,11 @@ pub(crate) fn fmt_hex(f: &mut fmt::Formatter<'_>, b: &[u8]) -> fmt::Result {
 }
 
 /// Decodes hex (either case) into `out`, which must be exactly half the text's length.
+// Arithmetic on ASCII digits and lengths halved from a slice length: cannot overflow.
+#[allow(clippy::arithmetic_side_effects)]
 pub fn decode_hex_into(s: &str, out: &mut [u8], what: &'static str) -> Result<(), Error> {
     let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return Err(Error::InvalidHex { what });
     }
     if b.len() / 2 != out.len() {
@@ -55,6 +57,8 @@ pub fn decode_hex_into(s: &str, out: &mut [u8], what: &'static str) -> Result<()
 }
 
 /// Decodes standard base64 (with padding) into `out`; returns the decoded length.
+// Arithmetic on 6-bit values, chunk counts and pads (<= 2): cannot overflow.
+#[allow(clippy::arithmetic_side_effects)]
 pub fn decode_base64_into(s: &str, out: &mut [u8], what: &'static str) -> Result<usize, Error> {
     fn val(c: u8) -> Option<u32> {
         match c {
@@ -67,7 +71,7 @@ pub fn decode_base64_into(s: &str, out: &mut [u8], what: &'static str) -> Result
         }
     }
     let b = s.as_bytes();
-    if b.len() % 4 != 0 {
+    if !b.len().is_multiple_of(4) {
         return Err(Error::InvalidBase64 { what });
     }
     let mut n = 0usize;
@@ -442,9 +446,13 @@ impl TrustThreshold {
 
     /// Voting power that must be *exceeded*: `total * n / d` (integer division, as CometBFT).
     pub fn needed(&self, total: u64) -> u64 {
-        let n = u128::from(total) * u128::from(self.numerator) / u128::from(self.denominator);
-        // n <= total because numerator <= denominator.
-        u64::try_from(n).unwrap_or(u64::MAX)
+        // u64 * u64 fits in u128 and the denominator is non-zero; n <= total because
+        // numerator <= denominator.
+        u128::from(total)
+            .checked_mul(u128::from(self.numerator))
+            .and_then(|x| x.checked_div(u128::from(self.denominator)))
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(u64::MAX)
     }
 }
 

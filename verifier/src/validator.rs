@@ -132,7 +132,7 @@ impl<const N: usize> ValidatorSet<N> {
     }
 
     /// Builds a set from validators yielded one at a time (e.g. paginated RPC results).
-    pub fn from_iter<I: IntoIterator<Item = Validator>>(iter: I) -> Result<Self, Error> {
+    pub fn from_validators<I: IntoIterator<Item = Validator>>(iter: I) -> Result<Self, Error> {
         let mut vals: heapless::Vec<Validator, N> = heapless::Vec::new();
         for v in iter {
             vals.push(v).map_err(|_| Error::CapacityExceeded {

@@ -702,7 +702,7 @@ where
         None
     };
     let Some(mut batch) = batch else {
-        return items.map(single).collect();
+        return items.into_iter().try_for_each(single);
     };
     let mut transcript = Transcript::new(entropy);
     for (_, val, msg, sig) in items.clone() {
@@ -714,7 +714,7 @@ where
     if batch.verify(&mut transcript.rng()) {
         return Ok(());
     }
-    items.map(single).collect::<Check>()?;
+    items.into_iter().try_for_each(single)?;
     // ZIP-215 makes batch and single verification agree, so some single check above failed;
     // reaching here would be a backend bug. Refuse rather than accept.
     Err(VerificationError::BatchDisagreement)

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes="${1:-4,32,150,300}"
-out=target/bench
+out="$(pwd)/target/bench"
 mkdir -p "$out"
 CARGO_TARGET_DIR=target/peer-bench cargo build -q --release --manifest-path ../shared/peer-bench/Cargo.toml
 cargo bench -q -p ferry-verifier --bench verify --no-run

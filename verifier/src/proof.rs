@@ -21,6 +21,15 @@
 //! CometBFT trees use. Specs or proofs naming another hash function (Keccak, RIPEMD-160,
 //! BLAKE2/3) are rejected with [`ProofError::UnsupportedHashOp`] before anything is hashed.
 //!
+//! Where this is stricter than ibc-go (never more lenient):
+//! * a non-existence proof whose own `key` field names another key (neither the key nor, for
+//!   specs comparing prehashed keys, its prehash) is rejected; ibc-go ignores that field, so
+//!   a proof of absence of a nearby key, or one with that field altered, also passes there;
+//! * specs are validated first ([`validate_spec`]): degenerate specs that would make ics23-rs
+//!   panic are errors;
+//! * an existence proof deeper than the spec's `max_depth`, or [`DEFAULT_MAX_DEPTH`] when it
+//!   sets none, is rejected, as Go's ics23 does (ics23-rs checks depth only with `min_depth`).
+//!
 //! ```
 //! # #[cfg(feature = "alloc")] {
 //! use ferry_verifier::proof::{cosmos_sdk_specs, MerkleProof, ProofOp};
@@ -55,8 +64,8 @@ use sha2::{Digest, Sha256, Sha512, Sha512_256};
 
 pub use ics23;
 pub use ics23::{
-    BatchProof, CommitmentProof, CompressedBatchProof, ExistenceProof, HashOp, InnerOp,
-    InnerSpec, LeafOp, LengthOp, NonExistenceProof, ProofSpec,
+    BatchProof, CommitmentProof, CompressedBatchProof, ExistenceProof, HashOp, InnerOp, InnerSpec,
+    LeafOp, LengthOp, NonExistenceProof, ProofSpec,
 };
 
 /// `ProofOp.type` of a Cosmos SDK IAVL store proof (a protobuf [`CommitmentProof`]).
@@ -146,7 +155,9 @@ pub fn validate_spec(spec: &ProofSpec) -> Result<(), ProofError> {
         || inner.max_prefix_length > MAX_SPEC_LENGTH
         || inner.min_prefix_length > inner.max_prefix_length
     {
-        return invalid("prefix lengths must satisfy 0 <= min_prefix_length <= max_prefix_length <= 65536");
+        return invalid(
+            "prefix lengths must satisfy 0 <= min_prefix_length <= max_prefix_length <= 65536",
+        );
     }
     if spec.min_depth < 0 || spec.max_depth < 0 {
         return invalid("min_depth and max_depth must not be negative");
@@ -1068,6 +1079,10 @@ pub fn encode_commitment_proof(proof: &CommitmentProof) -> Vec<u8> {
 /// `key` the key proven (the store key, then the store name), and `data` a protobuf
 /// [`CommitmentProof`]. `kind` and `key` are not authenticated: the proof itself names the key
 /// it proves, and the spec to check it with comes from the verifier's configuration.
+///
+/// With the `serde` feature, deserializes from CometBFT's JSON (`{"type", "key", "data"}`,
+/// bytes in standard base64), e.g. the elements of an `abci_query` response's
+/// `response.proofOps.ops`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProofOp {
     /// The op's type (`type` in CometBFT's JSON).
@@ -1101,6 +1116,141 @@ impl ProofOp {
             });
         }
         decode_commitment_proof(&self.data)
+    }
+}
+
+/// With the `serde` feature: a `ProofOp` from CometBFT's JSON, `{"type": "ics23:iavl",
+/// "key": "<base64>", "data": "<base64>"}` (`key` may be absent or null; unknown fields are
+/// ignored).
+#[cfg(feature = "serde")]
+mod proof_op_json {
+    use alloc::string::String;
+    use alloc::vec;
+    use alloc::vec::Vec;
+    use core::fmt;
+
+    use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+    use super::ProofOp;
+
+    enum Field {
+        Type,
+        Key,
+        Data,
+        Other,
+    }
+
+    impl<'de> Deserialize<'de> for Field {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl Visitor<'_> for V {
+                type Value = Field;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a ProofOp field name")
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Field, E> {
+                    Ok(match v {
+                        "type" => Field::Type,
+                        "key" => Field::Key,
+                        "data" => Field::Data,
+                        _ => Field::Other,
+                    })
+                }
+            }
+            d.deserialize_identifier(V)
+        }
+    }
+
+    /// An owned string (without needing serde's `alloc` feature).
+    struct Text(String);
+
+    impl<'de> Deserialize<'de> for Text {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl Visitor<'_> for V {
+                type Value = Text;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a string")
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Text, E> {
+                    Ok(Text(String::from(v)))
+                }
+            }
+            d.deserialize_str(V)
+        }
+    }
+
+    /// Standard base64 bytes; null is empty.
+    struct Base64(Vec<u8>);
+
+    impl<'de> Deserialize<'de> for Base64 {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Base64;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("base64 bytes or null")
+                }
+                fn visit_none<E: de::Error>(self) -> Result<Base64, E> {
+                    Ok(Base64(Vec::new()))
+                }
+                fn visit_unit<E: de::Error>(self) -> Result<Base64, E> {
+                    Ok(Base64(Vec::new()))
+                }
+                fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Base64, D::Error> {
+                    d.deserialize_str(self)
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Base64, E> {
+                    let cap = (v.len() / 4).saturating_mul(3);
+                    let mut out = vec![0u8; cap];
+                    let n = crate::types::decode_base64_into(v, &mut out, "ProofOp bytes")
+                        .map_err(E::custom)?;
+                    out.truncate(n);
+                    Ok(Base64(out))
+                }
+            }
+            d.deserialize_option(V)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for ProofOp {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = ProofOp;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a CometBFT ProofOp {type, key, data}")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ProofOp, A::Error> {
+                    let (mut kind, mut key, mut data) = (None, None, None);
+                    while let Some(field) = map.next_key::<Field>()? {
+                        match field {
+                            Field::Type if kind.is_none() => {
+                                kind = Some(map.next_value::<Text>()?.0)
+                            }
+                            Field::Key if key.is_none() => {
+                                key = Some(map.next_value::<Base64>()?.0)
+                            }
+                            Field::Data if data.is_none() => {
+                                data = Some(map.next_value::<Base64>()?.0)
+                            }
+                            Field::Type => return Err(de::Error::duplicate_field("type")),
+                            Field::Key => return Err(de::Error::duplicate_field("key")),
+                            Field::Data => return Err(de::Error::duplicate_field("data")),
+                            Field::Other => {
+                                map.next_value::<IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    Ok(ProofOp {
+                        kind: kind.ok_or_else(|| de::Error::missing_field("type"))?,
+                        key: key.unwrap_or_default(),
+                        data: data.ok_or_else(|| de::Error::missing_field("data"))?,
+                    })
+                }
+            }
+            d.deserialize_struct("ProofOp", &["type", "key", "data"], V)
+        }
     }
 }
 
@@ -1172,152 +1322,5 @@ impl MerkleProof {
         key_path: &[K],
     ) -> Result<(), ProofError> {
         verify_chained_non_membership(specs, root, &self.proofs, key_path)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use alloc::vec;
-
-    fn leaf() -> LeafOp {
-        tendermint_spec().leaf_spec.unwrap()
-    }
-
-    #[test]
-    fn standard_specs_validate() {
-        for spec in [iavl_spec(), tendermint_spec(), smt_spec()] {
-            validate_spec(&spec).unwrap();
-        }
-    }
-
-    #[test]
-    fn degenerate_specs_are_rejected() {
-        let mut s = tendermint_spec();
-        s.inner_spec.as_mut().unwrap().child_order = vec![];
-        assert!(matches!(validate_spec(&s), Err(ProofError::InvalidSpec { .. })));
-        let mut s = tendermint_spec();
-        s.inner_spec.as_mut().unwrap().child_order = vec![0, 0];
-        assert!(matches!(validate_spec(&s), Err(ProofError::InvalidSpec { .. })));
-        let mut s = tendermint_spec();
-        s.inner_spec.as_mut().unwrap().child_order = vec![0, -1];
-        assert!(matches!(validate_spec(&s), Err(ProofError::InvalidSpec { .. })));
-        let mut s = tendermint_spec();
-        s.inner_spec.as_mut().unwrap().child_size = i32::MAX;
-        assert!(matches!(validate_spec(&s), Err(ProofError::InvalidSpec { .. })));
-        let mut s = tendermint_spec();
-        s.leaf_spec.as_mut().unwrap().hash = HashOp::Keccak256 as i32;
-        assert_eq!(
-            validate_spec(&s),
-            Err(ProofError::UnsupportedHashOp {
-                op: HashOp::Keccak256
-            })
-        );
-        let mut s = tendermint_spec();
-        s.leaf_spec.as_mut().unwrap().length = 99;
-        assert!(matches!(validate_spec(&s), Err(ProofError::UnknownOp { .. })));
-        let mut s = tendermint_spec();
-        s.leaf_spec = None;
-        assert!(matches!(validate_spec(&s), Err(ProofError::InvalidSpec { .. })));
-    }
-
-    #[test]
-    fn non_diverging_neighbours_do_not_panic() {
-        // Same leaf content on both sides and empty paths: ics23-rs would panic popping.
-        let ex = ExistenceProof {
-            key: b"a".to_vec(),
-            value: b"v".to_vec(),
-            leaf: Some(leaf()),
-            path: vec![],
-        };
-        let mut right = ex.clone();
-        right.key = b"c".to_vec();
-        let non = NonExistenceProof {
-            key: b"b".to_vec(),
-            left: Some(ex.clone()),
-            right: Some(right),
-        };
-        let proof = CommitmentProof {
-            proof: Some(Variant::Nonexist(non)),
-        };
-        let root = calculate_existence_root(&ex).unwrap();
-        assert!(matches!(
-            verify_non_membership(&tendermint_spec(), &root, &proof, b"b"),
-            Err(ProofError::MalformedNonExistence { .. })
-        ));
-    }
-
-    #[test]
-    fn unsupported_hash_in_proof_is_rejected_before_hashing() {
-        let mut l = leaf();
-        l.hash = HashOp::Blake3 as i32;
-        let ex = ExistenceProof {
-            key: b"k".to_vec(),
-            value: b"v".to_vec(),
-            leaf: Some(l),
-            path: vec![],
-        };
-        assert_eq!(
-            calculate_existence_root(&ex),
-            Err(ProofError::UnsupportedHashOp { op: HashOp::Blake3 })
-        );
-    }
-
-    #[test]
-    fn bad_compressed_index_is_an_error() {
-        let proof = CommitmentProof {
-            proof: Some(Variant::Compressed(CompressedBatchProof {
-                entries: vec![ics23::CompressedBatchEntry {
-                    proof: Some(CompressedEntryProof::Exist(ics23::CompressedExistenceProof {
-                        key: b"k".to_vec(),
-                        value: b"v".to_vec(),
-                        leaf: Some(leaf()),
-                        path: vec![0, -1],
-                    })),
-                }],
-                lookup_inners: vec![],
-            })),
-        };
-        assert_eq!(
-            verify_membership(&tendermint_spec(), &[1; 32], &proof, b"k", b"v"),
-            Err(ProofError::InvalidCompressedProof)
-        );
-    }
-
-    #[test]
-    fn garbage_does_not_decode_or_verify() {
-        for bytes in [&[0xff_u8, 0xff, 0xff][..], &[0x0a, 0x05, 0x01], &[]] {
-            match decode_commitment_proof(bytes) {
-                Err(ProofError::Decode { .. }) => {}
-                Ok(p) => assert!(
-                    verify_membership(&iavl_spec(), &[1; 32], &p, b"k", b"v").is_err()
-                ),
-                Err(e) => panic!("unexpected {e}"),
-            }
-        }
-        assert!(MerkleProof::decode(&[0x0a, 0xff]).is_err());
-    }
-
-    #[test]
-    fn merkle_proof_round_trips() {
-        let ex = ExistenceProof {
-            key: b"k".to_vec(),
-            value: b"v".to_vec(),
-            leaf: Some(leaf()),
-            path: vec![],
-        };
-        let p = MerkleProof {
-            proofs: vec![CommitmentProof {
-                proof: Some(Variant::Exist(ex)),
-            }],
-        };
-        assert_eq!(MerkleProof::decode(&p.encode()).unwrap(), p);
-        let ops = [ProofOp::new(PROOF_OP_SIMPLE, b"k".to_vec(), encode_commitment_proof(&p.proofs[0]))];
-        assert_eq!(MerkleProof::from_proof_ops(&ops).unwrap(), p);
-        let bad = [ProofOp::new("iavl:v", b"k".to_vec(), vec![])];
-        assert!(matches!(
-            MerkleProof::from_proof_ops(&bad).unwrap_err().root_cause(),
-            ProofError::UnsupportedProofOp { .. }
-        ));
     }
 }

@@ -4,7 +4,8 @@
 //! timings (`peer-N.json` from `../shared/peer-bench`, as `scripts/bench.sh` writes them), the
 //! ratio against tendermint-rs measured in the same run.
 //!
-//! Options: `--fixtures DIR` (default ../shared/fixtures), `--peer-dir DIR`, `--sizes 4,32`,
+//! Options: `--fixtures DIR` (default ../shared/fixtures), `--peer-dir DIR`, `--peer-bin PATH`
+//! (run the peer before and after each size, keeping its faster median), `--sizes 4,32`,
 //! `--budget-ms MS` per measurement (default 1500).
 
 use std::hint::black_box;
@@ -37,6 +38,44 @@ fn measure<T>(budget: Duration, mut f: impl FnMut() -> T) -> Stat {
         median_us: samples[samples.len() / 2],
         min_us: samples[0],
     }
+}
+
+/// Samples every case in turn, round after round, so slow and fast moments of a shared
+/// machine fall on all of them alike.
+fn measure_interleaved(
+    budget: Duration,
+    cases: &mut [(&str, Box<dyn FnMut() -> bool + '_>)],
+) -> Vec<Stat> {
+    let mut samples: Vec<Vec<f64>> = vec![vec![]; cases.len()];
+    for (_, f) in cases.iter_mut() {
+        for _ in 0..3 {
+            assert!(black_box(f()));
+        }
+    }
+    let rounds = 10;
+    let slice = budget / rounds;
+    for _ in 0..rounds {
+        for (i, (_, f)) in cases.iter_mut().enumerate() {
+            let start = Instant::now();
+            let mut taken = 0;
+            while taken < 3 || (start.elapsed() < slice && taken < 400) {
+                let t = Instant::now();
+                black_box(f());
+                samples[i].push(t.elapsed().as_secs_f64() * 1e6);
+                taken += 1;
+            }
+        }
+    }
+    samples
+        .into_iter()
+        .map(|mut v| {
+            v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            Stat {
+                median_us: v[v.len() / 2],
+                min_us: v[0],
+            }
+        })
+        .collect()
 }
 
 fn load(path: &Path) -> LightBlock {
@@ -100,14 +139,34 @@ fn batch_floor<B: SignatureVerifier>(
     batch.verify(&mut transcript.rng())
 }
 
+/// The faster of the peer's medians in `peer-N.before.json` and `peer-N.after.json`.
 fn peer_median(peer_dir: Option<&Path>, n: usize, prefix: &str) -> Option<f64> {
-    let text = std::fs::read_to_string(peer_dir?.join(format!("peer-{n}.json"))).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["results"]
-        .as_array()?
-        .iter()
-        .find(|r| r["name"].as_str().is_some_and(|s| s.starts_with(prefix)))?["median_us"]
-        .as_f64()
+    let read = |tag: &str| -> Option<f64> {
+        let text = std::fs::read_to_string(peer_dir?.join(format!("peer-{n}.{tag}.json"))).ok()?;
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        v["results"]
+            .as_array()?
+            .iter()
+            .find(|r| r["name"].as_str().is_some_and(|s| s.starts_with(prefix)))?["median_us"]
+            .as_f64()
+    };
+    match (read("before"), read("after")) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Runs tendermint-rs's timing (`peer bench`) on one fixture directory.
+fn run_peer(bin: &Path, dir: &Path, out: &Path) {
+    let status = std::process::Command::new(bin)
+        .args(["bench", "--dir"])
+        .arg(dir)
+        .args(["--iters", "200", "--json"])
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("running {}: {e}", bin.display()));
+    assert!(status.success(), "peer bench failed on {}", dir.display());
 }
 
 fn main() {
@@ -122,6 +181,7 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures"));
     let peer_dir = arg("--peer-dir").map(PathBuf::from);
+    let peer_bin = arg("--peer-bin").map(PathBuf::from);
     let budget = Duration::from_millis(
         arg("--budget-ms")
             .and_then(|s| s.parse().ok())
@@ -155,51 +215,96 @@ fn main() {
             load(&dir.join("light_block_2.json")),
             load(&dir.join("light_block_100.json")),
         );
+        if let (Some(bin), Some(pd)) = (&peer_bin, &peer_dir) {
+            run_peer(bin, &dir, &pd.join(format!("peer-{n}.before.json")));
+        }
         let trusted = TrustedState::from_light_block(&h1);
         for (kind, block, adjacent) in [("adjacent", &h2, true), ("skipping", &h100, false)] {
-            let run = |label: &str, stat: Stat| {
-                println!(
-                    "{:<58} {:>11.1} {:>11.1}",
-                    format!("{n:>3} {kind:<8} {label}"),
-                    stat.median_us,
-                    stat.min_us
-                );
-                stat.median_us
-            };
             assert_eq!(
                 verify(&Zebra, &trusted, block, now, &opts),
                 Verdict::Success
             );
-            let ours = run(
-                "ferry (zebra, batch)",
-                measure(budget, || verify(&Zebra, &trusted, block, now, &opts)),
-            );
-            run(
-                "ferry (consensus, batch)",
-                measure(budget, || verify(&Consensus, &trusted, block, now, &opts)),
-            );
-            run(
-                "ferry (zebra, single, no heap)",
-                measure(budget, || {
-                    verify(&Single(Zebra), &trusted, block, now, &opts)
-                }),
-            );
+            let cached = CachedZebra::default();
             let par_opts = Options {
                 parallel: true,
                 ..opts
             };
-            let par = run(
-                "ferry (zebra, batch, parallel)",
-                measure(budget, || verify(&Zebra, &trusted, block, now, &par_opts)),
-            );
             let items = needed(&h1, block, adjacent);
             assert!(batch_floor(&Zebra, &items));
-            let floor = run(
-                &format!("raw zebra batch of the {} needed signatures", items.len()),
-                measure(budget, || batch_floor(&Zebra, &items)),
+            assert!(batch_floor(&cached, &items));
+            let floor_zebra = format!("raw zebra batch of the {} needed signatures", items.len());
+            let floor_cached = format!(
+                "raw cached-keys batch of the {} needed signatures",
+                items.len()
             );
-            let peer = peer_median(peer_dir.as_deref(), n, if adjacent { "a)" } else { "b)" });
-            table.push((n, kind, ours, par, floor, items.len(), peer));
+            let mut cases: Vec<(&str, Box<dyn FnMut() -> bool + '_>)> = vec![
+                (
+                    "ferry (cached keys, batch, warm)",
+                    Box::new(|| verify(&cached, &trusted, block, now, &opts) == Verdict::Success),
+                ),
+                (
+                    "ferry (zebra, batch)",
+                    Box::new(|| verify(&Zebra, &trusted, block, now, &opts) == Verdict::Success),
+                ),
+                (
+                    "ferry (cached keys, batch, cold)",
+                    Box::new(|| {
+                        verify(&CachedZebra::default(), &trusted, block, now, &opts)
+                            == Verdict::Success
+                    }),
+                ),
+                (
+                    "ferry (consensus, batch)",
+                    Box::new(|| {
+                        verify(&Consensus, &trusted, block, now, &opts) == Verdict::Success
+                    }),
+                ),
+                (
+                    "ferry (zebra, single, no heap)",
+                    Box::new(|| {
+                        verify(&Single(Zebra), &trusted, block, now, &opts) == Verdict::Success
+                    }),
+                ),
+                (
+                    "ferry (cached keys, batch, parallel)",
+                    Box::new(|| {
+                        verify(&cached, &trusted, block, now, &par_opts) == Verdict::Success
+                    }),
+                ),
+                (
+                    floor_cached.as_str(),
+                    Box::new(|| batch_floor(&cached, &items)),
+                ),
+                (
+                    floor_zebra.as_str(),
+                    Box::new(|| batch_floor(&Zebra, &items)),
+                ),
+            ];
+            let stats = measure_interleaved(budget, &mut cases);
+            let mut med = vec![];
+            for ((label, _), stat) in cases.iter().zip(&stats) {
+                println!(
+                    "{:<66} {:>11.1} {:>11.1}",
+                    format!("{n:>3} {kind:<8} {label}"),
+                    stat.median_us,
+                    stat.min_us
+                );
+                med.push(stat.median_us);
+            }
+            table.push((
+                n,
+                kind,
+                adjacent,
+                med[0],
+                med[5],
+                med[6],
+                items.len(),
+                med[1],
+                med[7],
+            ));
+        }
+        if let (Some(bin), Some(pd)) = (&peer_bin, &peer_dir) {
+            run_peer(bin, &dir, &pd.join(format!("peer-{n}.after.json")));
         }
         // Backend choice: one signature, single verification.
         let (k, m, s) = needed(&h1, &h2, true).remove(0);
@@ -211,16 +316,18 @@ fn main() {
         );
     }
     println!();
-    println!("| validators | verification | ferry (us) | tendermint-rs (us) | speed-up | raw batch floor (us) | ferry / floor | ferry parallel (us) |");
-    println!("|---:|---|---:|---:|---:|---:|---:|---:|");
-    for (n, kind, ours, par, floor, sigs, peer) in table {
+    println!("| validators | verification | ferry (us) | tendermint-rs (us) | speed-up | raw batch floor (us) | ferry / floor | ferry, zebra backend (us) | zebra / its floor | ferry parallel (us) |");
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (n, kind, adjacent, ours, par, floor, sigs, zebra, zebra_floor) in table {
+        let peer = peer_median(peer_dir.as_deref(), n, if adjacent { "a)" } else { "b)" });
         let (peer_s, ratio) = match peer {
             Some(p) => (format!("{p:.0}"), format!("{:.2}x", p / ours)),
             None => ("-".into(), "-".into()),
         };
         println!(
-            "| {n} | {kind} | {ours:.0} | {peer_s} | {ratio} | {floor:.0} ({sigs} sigs) | {:.3} | {par:.0} |",
-            ours / floor
+            "| {n} | {kind} | {ours:.0} | {peer_s} | {ratio} | {floor:.0} ({sigs} sigs) | {:.3} | {zebra:.0} | {:.3} | {par:.0} |",
+            ours / floor,
+            zebra / zebra_floor
         );
     }
 }

@@ -46,6 +46,8 @@ extern crate std;
 #[cfg(feature = "alloc")]
 pub mod bisect;
 pub mod block;
+#[cfg(feature = "cache")]
+pub mod cached;
 pub mod crypto;
 #[cfg(feature = "serde")]
 pub mod de;
@@ -65,6 +67,8 @@ pub use block::{
     BlockId, Commit, CommitSig, Encoding, Header, LightBlock, PartSetHeader, SignBytes,
     SignedHeader, Version, VoteTemplate,
 };
+#[cfg(feature = "cache")]
+pub use cached::CachedZebra;
 #[cfg(feature = "consensus")]
 pub use crypto::Consensus;
 #[cfg(any(feature = "zebra", feature = "consensus"))]

@@ -113,6 +113,8 @@ pub struct ValidatorSet<const N: usize = MAX_VALIDATORS> {
     /// Indices into `validators`, sorted by address, for lookups by address.
     by_address: heapless::Vec<u16, N>,
     total_power: u64,
+    /// `hash_validators(validators)`, computed once: the set is immutable.
+    hash: [u8; 32],
 }
 
 impl<const N: usize> ValidatorSet<N> {
@@ -191,10 +193,12 @@ impl<const N: usize> ValidatorSet<N> {
                 }
             }
         }
+        let hash = hash_validators(&validators);
         Ok(ValidatorSet {
             validators,
             by_address,
             total_power: total,
+            hash,
         })
     }
 
@@ -236,13 +240,19 @@ impl<const N: usize> ValidatorSet<N> {
     }
 
     /// CometBFT's `ValidatorSet.Hash()`: the RFC 6962 root over `SimpleValidator` encodings.
+    ///
+    /// Computed once when the set is built (sets are immutable), so verification only
+    /// compares it.
     pub fn hash(&self) -> Hash {
-        Hash::Sha256(hash_validators(&self.validators))
+        Hash::Sha256(self.hash)
     }
 
-    /// The set hash in the given wire format.
+    /// The set hash in the given wire format (amino is computed on each call).
     pub fn hash_with(&self, encoding: Encoding) -> Hash {
-        Hash::Sha256(hash_validators_with(encoding, &self.validators))
+        match encoding {
+            Encoding::Protobuf => self.hash(),
+            Encoding::Amino => Hash::Sha256(hash_validators_with(encoding, &self.validators)),
+        }
     }
 }
 

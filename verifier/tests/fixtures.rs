@@ -55,6 +55,14 @@ fn check(f: &Fixture, untrusted: &LightBlock, o: &Options) -> Verdict {
         o,
     );
     assert_eq!(v, c, "backends disagree");
+    let k = verify(
+        &CachedZebra::default(),
+        &TrustedState::from_light_block(&f.h1),
+        untrusted,
+        f.now,
+        o,
+    );
+    assert_eq!(v, k, "cached-key backend disagrees");
     v
 }
 

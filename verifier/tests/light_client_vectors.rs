@@ -42,6 +42,10 @@ fn verify_both(
     let a = verify(&Zebra, trusted, block, now, opts);
     let b = verify(&Consensus, trusted, block, now, opts);
     assert_eq!(a, b, "backends disagree");
+    let cached = verify(&CachedZebra::default(), trusted, block, now, opts);
+    assert_eq!(a, cached, "cached-key backend disagrees");
+    let single = verify(&Single(Zebra), trusted, block, now, opts);
+    assert_eq!(a, single, "single verification disagrees");
     let mut all = *opts;
     all.verify_all_signatures = true;
     let c = verify(&Zebra, trusted, block, now, &all);

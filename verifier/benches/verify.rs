@@ -40,12 +40,12 @@ fn measure<T>(budget: Duration, mut f: impl FnMut() -> T) -> Stat {
     }
 }
 
+/// A labelled measurement: runs one verification, returns whether it succeeded.
+type Case<'a> = (&'a str, Box<dyn FnMut() -> bool + 'a>);
+
 /// Samples every case in turn, round after round, so slow and fast moments of a shared
 /// machine fall on all of them alike.
-fn measure_interleaved(
-    budget: Duration,
-    cases: &mut [(&str, Box<dyn FnMut() -> bool + '_>)],
-) -> Vec<Stat> {
+fn measure_interleaved(budget: Duration, cases: &mut [Case<'_>]) -> Vec<Stat> {
     let mut samples: Vec<Vec<f64>> = vec![vec![]; cases.len()];
     for (_, f) in cases.iter_mut() {
         for _ in 0..3 {
@@ -237,7 +237,7 @@ fn main() {
                 "raw cached-keys batch of the {} needed signatures",
                 items.len()
             );
-            let mut cases: Vec<(&str, Box<dyn FnMut() -> bool + '_>)> = vec![
+            let mut cases: Vec<Case<'_>> = vec![
                 (
                     "ferry (cached keys, batch, warm)",
                     Box::new(|| verify(&cached, &trusted, block, now, &opts) == Verdict::Success),

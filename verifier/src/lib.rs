@@ -17,10 +17,28 @@
 //!
 //! ```
 //! # #[cfg(all(feature = "serde", feature = "zebra"))] {
-//! // (with the `serde` feature) decode two light blocks, then:
-//! // let verdict = ferry_verifier::verify(&ferry_verifier::Zebra,
-//! //     &TrustedState::from_light_block(&trusted), &untrusted, now, &Options::default());
+//! use core::time::Duration;
+//! use ferry_verifier::{verify, LightBlock, Options, Time, TrustedState, Verdict, Zebra};
+//!
+//! // Light blocks as CometBFT RPC JSON: {signed_header, validator_set, next_validator_set}.
+//! let trusted: LightBlock =
+//!     serde_json::from_str(include_str!("../../fixtures/data/nostd-4/light_block_1.json"))?;
+//! let untrusted: LightBlock =
+//!     serde_json::from_str(include_str!("../../fixtures/data/nostd-4/light_block_5.json"))?;
+//!
+//! let options = Options {
+//!     trusting_period: Duration::from_secs(14 * 24 * 3600),
+//!     clock_drift: Duration::from_secs(10),
+//!     ..Options::default() // trust threshold 1/3
+//! };
+//! let now = Time::parse_rfc3339("2025-01-01T00:01:00Z")?; // the caller's clock
+//! match verify(&Zebra, &TrustedState::from_light_block(&trusted), &untrusted, now, &options) {
+//!     Verdict::Success => { /* untrusted is final: trust it from now on */ }
+//!     Verdict::NotEnoughTrust(tally) => { /* bisect: verify a height in between first */ }
+//!     Verdict::Invalid(reason) => panic!("{reason}"),
+//! }
 //! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![no_std]
 #![forbid(unsafe_code)]

@@ -110,6 +110,22 @@ fn verify(
 }
 
 fn main() -> ExitCode {
+    // Light blocks hold up to 512 validators inline (about 130 KB each); decoding them takes
+    // more stack than a main thread's default in unoptimized builds.
+    match std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(run)
+        .map(|h| h.join())
+    {
+        Ok(Ok(code)) => code,
+        _ => {
+            eprintln!("ferry: internal error: the worker thread failed");
+            ExitCode::from(70)
+        }
+    }
+}
+
+fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -21,9 +21,12 @@
 //! use ferry_verifier::{verify, LightBlock, Options, Time, TrustedState, Verdict, Zebra};
 //!
 //! // Light blocks as CometBFT RPC JSON: {signed_header, validator_set, next_validator_set}.
-//! let trusted: LightBlock =
+//! // Capacity is a const generic: up to 512 validators by default (about 130 KB a block,
+//! // on the stack); a chain known to be small can use less.
+//! type Block = LightBlock<64>;
+//! let trusted: Block =
 //!     serde_json::from_str(include_str!("../../fixtures/data/nostd-4/light_block_1.json"))?;
-//! let untrusted: LightBlock =
+//! let untrusted: Block =
 //!     serde_json::from_str(include_str!("../../fixtures/data/nostd-4/light_block_5.json"))?;
 //!
 //! let options = Options {
@@ -64,6 +67,8 @@ extern crate std;
 #[cfg(feature = "alloc")]
 pub mod bisect;
 pub mod block;
+#[cfg(feature = "alloc")]
+pub mod client;
 #[cfg(feature = "cache")]
 pub mod cached;
 pub mod crypto;
@@ -99,6 +104,6 @@ pub use time::Time;
 pub use types::{Address, AppHash, ChainId, Hash, Height, PublicKey, Signature, TrustThreshold};
 pub use validator::{Validator, ValidatorSet, MAX_VALIDATORS};
 pub use verify::{
-    verify, verify_commit, voting_power_in, Options, TrustedState, Verdict, VerificationError,
+    verify, verify_commit, verify_commit_trusting, verify_signed_header, voting_power_in, Options, TrustedState, Verdict, VerificationError,
     VotingPowerTally,
 };

@@ -4,7 +4,7 @@
 use core::fmt;
 use core::time::Duration;
 
-use crate::block::{Commit, CommitSig, Encoding, LightBlock, SignBytes, VoteTemplate};
+use crate::block::{Commit, CommitSig, Encoding, Header, SignedHeader, LightBlock, SignBytes, VoteTemplate};
 use crate::crypto::{BatchVerifier, SignatureVerifier, Transcript};
 use crate::time::Time;
 use crate::types::{Address, ChainId, Hash, Height, Signature, TrustThreshold};
@@ -235,6 +235,8 @@ pub enum VerificationError {
     },
     /// Not more than 2/3 of the signing set's power signed the block.
     InsufficientSignedPower(VotingPowerTally),
+    /// Not more than the trust threshold of a trusted set's power signed the block.
+    InsufficientTrustedPower(VotingPowerTally),
     /// A signature that had to be counted does not verify.
     InvalidSignature {
         /// Position in the commit.
@@ -335,6 +337,9 @@ impl fmt::Display for VerificationError {
                 "validator {address} is counted twice (commit signatures #{first} and #{second})"
             ),
             E::InsufficientSignedPower(t) => write!(f, "commit lacks 2/3+ of the signing power: {t}"),
+            E::InsufficientTrustedPower(t) => {
+                write!(f, "too little of the trusted validators signed: {t}")
+            }
             E::InvalidSignature { index, address } => write!(
                 f,
                 "commit signature #{index} by {address} does not verify"
@@ -375,9 +380,12 @@ pub fn header_has_validators_hash(validators_hash: &Hash) -> Check {
 }
 
 /// `SignedHeader.ValidateBasic`: the commit is for this header's height and hash.
-pub fn commit_is_for_header<const N: usize>(block: &LightBlock<N>, encoding: Encoding) -> Check {
-    let header = &block.signed_header.header;
-    let commit = &block.signed_header.commit;
+pub fn commit_is_for_header<const N: usize>(
+    signed_header: &SignedHeader<N>,
+    encoding: Encoding,
+) -> Check {
+    let header = &signed_header.header;
+    let commit = &signed_header.commit;
     if header.height != commit.height {
         return Err(VerificationError::CommitHeightMismatch {
             header: header.height,
@@ -439,16 +447,24 @@ pub fn header_not_from_future(header_time: Time, clock_drift: Duration, now: Tim
 
 /// The supplied validator sets hash to the header's `validators_hash` and
 /// `next_validators_hash`.
-pub fn validator_sets_match<const N: usize>(block: &LightBlock<N>, encoding: Encoding) -> Check {
-    let header = &block.signed_header.header;
-    let supplied = block.validators.hash_with(encoding);
+/// The next set is optional: an IBC header carries none.
+pub fn validator_sets_match<const N: usize>(
+    header: &Header,
+    validators: &ValidatorSet<N>,
+    next_validators: Option<&ValidatorSet<N>>,
+    encoding: Encoding,
+) -> Check {
+    let supplied = validators.hash_with(encoding);
     if supplied != header.validators_hash {
         return Err(VerificationError::ValidatorsHashMismatch {
             header: header.validators_hash,
             supplied,
         });
     }
-    let supplied = block.next_validators.hash_with(encoding);
+    let Some(next_validators) = next_validators else {
+        return Ok(());
+    };
+    let supplied = next_validators.hash_with(encoding);
     if supplied != header.next_validators_hash {
         return Err(VerificationError::NextValidatorsHashMismatch {
             header: header.next_validators_hash,
@@ -817,9 +833,38 @@ pub fn voting_power_in<V: SignatureVerifier + Sync, const N: usize>(
     validators: &ValidatorSet<N>,
     options: &Options,
 ) -> Result<VotingPowerTally, VerificationError> {
+    tally_by_address(backend, chain_id, commit, validators, None, options)
+}
+
+/// CometBFT's `VerifyCommitLightTrusting`: more than `threshold` of `trusted`'s power signed
+/// `commit` for its block, validators matched by address (each once), signatures checked
+/// against the trusted keys until the threshold is passed (all of them with
+/// `options.verify_all_signatures`). Too little power is
+/// [`VerificationError::InsufficientTrustedPower`].
+pub fn verify_commit_trusting<V: SignatureVerifier + Sync, const N: usize>(
+    backend: &V,
+    chain_id: &ChainId,
+    commit: &Commit<N>,
+    trusted: &ValidatorSet<N>,
+    threshold: TrustThreshold,
+    options: &Options,
+) -> Result<VotingPowerTally, VerificationError> {
+    tally_by_address(backend, chain_id, commit, trusted, Some(threshold), options)
+}
+
+fn tally_by_address<V: SignatureVerifier + Sync, const N: usize>(
+    backend: &V,
+    chain_id: &ChainId,
+    commit: &Commit<N>,
+    validators: &ValidatorSet<N>,
+    threshold: Option<TrustThreshold>,
+    options: &Options,
+) -> Result<VotingPowerTally, VerificationError> {
+    let needed = threshold.map(|t| t.needed(validators.total_power()));
+    let stop_early = needed.filter(|_| !options.verify_all_signatures);
     let mut seen: [Option<u16>; N] = [None; N];
+    let mut chosen = Selection::<N>::new();
     let mut tallied: u64 = 0;
-    let mut count: usize = 0;
     for (i, sig) in commit.signatures.iter().enumerate() {
         let CommitSig::Commit {
             validator_address, ..
@@ -841,12 +886,24 @@ pub fn voting_power_in<V: SignatureVerifier + Sync, const N: usize>(
             *slot = u16::try_from(i).ok();
         }
         tallied = tallied.saturating_add(val.power());
-        count = count.saturating_add(1);
+        chosen.choose(i);
+        if stop_early.is_some_and(|n| tallied > n) {
+            break;
+        }
+    }
+    let tally = VotingPowerTally {
+        total: validators.total_power(),
+        tallied,
+        trust_threshold: threshold.unwrap_or(TrustThreshold::ONE_THIRD),
+    };
+    if needed.is_some_and(|n| tallied <= n) {
+        return Err(VerificationError::InsufficientTrustedPower(tally));
     }
     let signers = commit
         .signatures
         .iter()
         .enumerate()
+        .filter(|(i, _)| chosen.is_chosen(*i))
         .filter_map(|(i, sig)| match sig {
             CommitSig::Commit {
                 validator_address, ..
@@ -859,14 +916,10 @@ pub fn voting_power_in<V: SignatureVerifier + Sync, const N: usize>(
         commit,
         &template,
         signers,
-        count,
+        chosen.count(),
         &options.batch_entropy,
     )?;
-    Ok(VotingPowerTally {
-        total: validators.total_power(),
-        tallied,
-        trust_threshold: TrustThreshold::ONE_THIRD,
-    })
+    Ok(tally)
 }
 
 /// Verifies `untrusted` against `trusted` at `now`: CometBFT's `VerifyAdjacent` when
@@ -893,7 +946,29 @@ pub fn verify<V: SignatureVerifier + Sync, const N: usize>(
     now: Time,
     options: &Options,
 ) -> Verdict {
-    match verify_inner(backend, trusted, untrusted, now, options) {
+    verify_signed_header(
+        backend,
+        trusted,
+        &untrusted.signed_header,
+        &untrusted.validators,
+        Some(&untrusted.next_validators),
+        now,
+        options,
+    )
+}
+
+/// [`verify`] on the parts of a block: a signed header, the set that signed it and, when known,
+/// the next set (IBC headers carry none; CometBFT's light client checks none).
+pub fn verify_signed_header<V: SignatureVerifier + Sync, const N: usize>(
+    backend: &V,
+    trusted: &TrustedState<'_, N>,
+    signed_header: &SignedHeader<N>,
+    validators: &ValidatorSet<N>,
+    next_validators: Option<&ValidatorSet<N>>,
+    now: Time,
+    options: &Options,
+) -> Verdict {
+    match verify_inner(backend, trusted, signed_header, validators, next_validators, now, options) {
         Ok(None) => Verdict::Success,
         Ok(Some(tally)) => Verdict::NotEnoughTrust(tally),
         Err(e) => Verdict::Invalid(e),
@@ -903,35 +978,37 @@ pub fn verify<V: SignatureVerifier + Sync, const N: usize>(
 fn verify_inner<V: SignatureVerifier + Sync, const N: usize>(
     backend: &V,
     trusted: &TrustedState<'_, N>,
-    untrusted: &LightBlock<N>,
+    signed_header: &SignedHeader<N>,
+    validators: &ValidatorSet<N>,
+    next_validators: Option<&ValidatorSet<N>>,
     now: Time,
     options: &Options,
 ) -> Result<Option<VotingPowerTally>, VerificationError> {
-    let header = &untrusted.signed_header.header;
-    let commit = &untrusted.signed_header.commit;
+    let header = &signed_header.header;
+    let commit = &signed_header.commit;
     chain_ids_match(trusted.chain_id, &header.chain_id)?;
     header_has_validators_hash(&header.validators_hash)?;
-    commit_is_for_header(untrusted, options.encoding)?;
+    commit_is_for_header(signed_header, options.encoding)?;
     is_within_trusting_period(trusted.time, options.trusting_period, now)?;
     height_increases(trusted.height, header.height)?;
     time_increases(trusted.time, header.time)?;
     header_not_from_future(header.time, options.clock_drift, now)?;
-    validator_sets_match(untrusted, options.encoding)?;
+    validator_sets_match(header, validators, next_validators, options.encoding)?;
     let adjacent = trusted.height.increment() == Some(header.height);
     if adjacent {
         adjacent_validators_match(&trusted.next_validators_hash, &header.validators_hash)?;
     } else {
         trusted_validators_match(trusted, options.encoding)?;
     }
-    commit_matches_validators(commit, &untrusted.validators)?;
+    commit_matches_validators(commit, validators)?;
 
     let all = options.verify_all_signatures;
     let mut selection = Selection::<N>::new();
-    let tally = tally_two_thirds(commit, &untrusted.validators, all, &mut selection);
+    let tally = tally_two_thirds(commit, validators, all, &mut selection);
     if !adjacent {
         if let Err(not_enough) = tally_trusted(
             commit,
-            &untrusted.validators,
+            validators,
             trusted.next_validators,
             options.trust_threshold,
             all,
@@ -946,7 +1023,7 @@ fn verify_inner<V: SignatureVerifier + Sync, const N: usize>(
     verify_chosen(
         backend,
         commit,
-        &untrusted.validators,
+        validators,
         &header.chain_id,
         &selection,
         options,

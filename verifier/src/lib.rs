@@ -76,8 +76,12 @@ pub mod crypto;
 pub mod de;
 pub mod error;
 #[cfg(feature = "alloc")]
+pub mod evidence;
+#[cfg(feature = "alloc")]
 pub mod ibc;
 pub mod merkle;
+#[cfg(feature = "alloc")]
+pub mod pb;
 #[cfg(feature = "alloc")]
 pub mod proof;
 mod proto;

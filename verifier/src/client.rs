@@ -466,12 +466,11 @@ impl Client {
         &self,
         header: &ClientHeader<N>,
     ) -> Result<&ConsensusState, ClientError> {
-        let cs = self
-            .consensus
-            .get(&header.trusted_height)
-            .ok_or(ClientError::ConsensusStateNotFound {
+        let cs = self.consensus.get(&header.trusted_height).ok_or(
+            ClientError::ConsensusStateNotFound {
                 height: header.trusted_height,
-            })?;
+            },
+        )?;
         let supplied = header.trusted_validators.hash();
         if supplied != cs.next_validators_hash {
             return Err(ClientError::TrustedValidatorsMismatch {
@@ -503,12 +502,11 @@ impl Client {
                 reason: "header height is not above the trusted height",
             });
         }
-        let trusted_height =
-            Height::new(header.trusted_height.revision_height).map_err(|_| {
-                ClientError::InvalidHeader {
-                    reason: "trusted height is zero",
-                }
-            })?;
+        let trusted_height = Height::new(header.trusted_height.revision_height).map_err(|_| {
+            ClientError::InvalidHeader {
+                reason: "trusted height is zero",
+            }
+        })?;
         let trusted = TrustedState {
             chain_id: &self.state.chain_id,
             height: trusted_height,
@@ -560,7 +558,10 @@ impl Client {
         self.header_validate_basic(backend, header).map_err(wrap)?;
         let cs = self.trusted_consensus(header)?;
         if let Some(expired_at) = self.is_expired(cs.timestamp, now) {
-            return Err(wrap(VerificationError::TrustedStateExpired { expired_at, now }));
+            return Err(wrap(VerificationError::TrustedStateExpired {
+                expired_at,
+                now,
+            }));
         }
         // The chain id with the header's revision (revision-formatted chain ids only).
         let chain_id = &header.signed_header.header.chain_id;
@@ -649,7 +650,11 @@ impl Client {
     /// ibc-go's `UpdateState` for a verified header: prune the oldest consensus state if it has
     /// expired, then store the header's consensus state (a no-op when one exists at that
     /// height) and raise the latest height. Returns the header's height.
-    pub fn update_state<const N: usize>(&mut self, header: &ClientHeader<N>, now: Time) -> ClientHeight {
+    pub fn update_state<const N: usize>(
+        &mut self,
+        header: &ClientHeader<N>,
+        now: Time,
+    ) -> ClientHeight {
         self.prune_oldest(now);
         let height = header.height();
         if self.consensus.contains_key(&height) {
@@ -658,8 +663,10 @@ impl Client {
         if height > self.state.latest_height {
             self.state.latest_height = height;
         }
-        self.consensus
-            .insert(height, ConsensusState::from_header(&header.signed_header.header));
+        self.consensus.insert(
+            height,
+            ConsensusState::from_header(&header.signed_header.header),
+        );
         height
     }
 

@@ -252,17 +252,18 @@ impl DuplicateVoteEvidence {
         block_time: Time,
         validators: &ValidatorSet<N>,
     ) -> Result<Self, EvidenceError> {
-        let (_, val) = validators
-            .find(&vote1.validator_address)
-            .ok_or(EvidenceError::NotAValidator {
-                address: vote1.validator_address,
-            })?;
-        let (vote_a, vote_b) = if block_id_key_cmp(&vote1.block_id, &vote2.block_id) == Ordering::Less
-        {
-            (vote1, vote2)
-        } else {
-            (vote2, vote1)
-        };
+        let (_, val) =
+            validators
+                .find(&vote1.validator_address)
+                .ok_or(EvidenceError::NotAValidator {
+                    address: vote1.validator_address,
+                })?;
+        let (vote_a, vote_b) =
+            if block_id_key_cmp(&vote1.block_id, &vote2.block_id) == Ordering::Less {
+                (vote1, vote2)
+            } else {
+                (vote2, vote1)
+            };
         let ev = DuplicateVoteEvidence {
             vote_a,
             vote_b,
@@ -343,9 +344,11 @@ pub fn verify_duplicate_vote<V: SignatureVerifier, const N: usize>(
         });
     }
     for (name, vote) in [("vote_a", a), ("vote_b", b)] {
-        let msg = vote.sign_bytes(chain_id).map_err(|_| EvidenceError::Malformed {
-            reason: "vote cannot be encoded",
-        })?;
+        let msg = vote
+            .sign_bytes(chain_id)
+            .map_err(|_| EvidenceError::Malformed {
+                reason: "vote cannot be encoded",
+            })?;
         if !backend.verify(val.pub_key(), msg.as_bytes(), &vote.signature) {
             return Err(EvidenceError::InvalidVoteSignature { vote: name });
         }
@@ -401,8 +404,10 @@ impl<const N: usize> LightClientAttackEvidence<N> {
 
     /// The attack's form relative to the trusted header at the conflicting height.
     pub fn kind(&self, trusted: &SignedHeader<N>) -> AttackKind {
-        if conflicting_header_is_invalid(&trusted.header, &self.conflicting_block.signed_header.header)
-        {
+        if conflicting_header_is_invalid(
+            &trusted.header,
+            &self.conflicting_block.signed_header.header,
+        ) {
             AttackKind::Lunatic
         } else if trusted.commit.round == self.conflicting_block.signed_header.commit.round {
             AttackKind::Equivocation
@@ -435,7 +440,11 @@ impl<const N: usize> LightClientAttackEvidence<N> {
                 }
             }
             AttackKind::Equivocation => {
-                for (a, b) in conflicting.signatures.iter().zip(trusted.commit.signatures.iter()) {
+                for (a, b) in conflicting
+                    .signatures
+                    .iter()
+                    .zip(trusted.commit.signatures.iter())
+                {
                     if let (
                         CommitSig::Commit {
                             validator_address, ..
@@ -602,7 +611,9 @@ pub fn verify_evidence<V: SignatureVerifier + Sync, const N: usize, S: NodeView<
         height,
     })?;
     match ev {
-        Evidence::DuplicateVote(d) => verify_duplicate_vote(backend, d, node.chain_id(), validators),
+        Evidence::DuplicateVote(d) => {
+            verify_duplicate_vote(backend, d, node.chain_id(), validators)
+        }
         Evidence::LightClientAttack(l) => {
             let conflicting_height = l.conflicting_block.signed_header.header.height;
             let trusted = if l.common_height != conflicting_height {
@@ -611,10 +622,12 @@ pub fn verify_evidence<V: SignatureVerifier + Sync, const N: usize, S: NodeView<
                     None => {
                         // Forward lunatic attack: compare with the node's latest block.
                         let latest = node.latest_height();
-                        let t = node.signed_header(latest).ok_or(EvidenceError::MissingData {
-                            what: "latest header",
-                            height: latest,
-                        })?;
+                        let t = node
+                            .signed_header(latest)
+                            .ok_or(EvidenceError::MissingData {
+                                what: "latest header",
+                                height: latest,
+                            })?;
                         if t.header.time < l.conflicting_block.signed_header.header.time {
                             return Err(EvidenceError::NotAnAttack {
                                 reason: "latest block time is before the conflicting block time",

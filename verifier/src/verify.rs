@@ -4,7 +4,9 @@
 use core::fmt;
 use core::time::Duration;
 
-use crate::block::{Commit, CommitSig, Encoding, Header, SignedHeader, LightBlock, SignBytes, VoteTemplate};
+use crate::block::{
+    Commit, CommitSig, Encoding, Header, LightBlock, SignBytes, SignedHeader, VoteTemplate,
+};
 use crate::crypto::{BatchVerifier, SignatureVerifier, Transcript};
 use crate::time::Time;
 use crate::types::{Address, ChainId, Hash, Height, Signature, TrustThreshold};
@@ -968,7 +970,15 @@ pub fn verify_signed_header<V: SignatureVerifier + Sync, const N: usize>(
     now: Time,
     options: &Options,
 ) -> Verdict {
-    match verify_inner(backend, trusted, signed_header, validators, next_validators, now, options) {
+    match verify_inner(
+        backend,
+        trusted,
+        signed_header,
+        validators,
+        next_validators,
+        now,
+        options,
+    ) {
         Ok(None) => Verdict::Success,
         Ok(Some(tally)) => Verdict::NotEnoughTrust(tally),
         Err(e) => Verdict::Invalid(e),

@@ -121,6 +121,9 @@ pub enum AttackKind {
 }
 
 /// Evidence as a node receives it.
+// Held by value on purpose: an attack's conflicting block is large, and boxing it would only
+// move the same bytes to the heap.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Evidence<const N: usize = MAX_VALIDATORS> {
     /// A double sign.

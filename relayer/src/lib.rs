@@ -1,4 +1,5 @@
 //! Ferry's relayer library. For now: the offline commands (`ferry verify`), their argument
 //! parsing and input decoding.
 
+pub mod inspect;
 pub mod offline;

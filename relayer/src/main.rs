@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use ferry::inspect;
 use ferry::offline::{self, InputError};
 use ferry_verifier::{Options, Time, TrustThreshold};
 
@@ -19,7 +20,65 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum ProofCommand {
+    /// Verify an ICS-23 proof of membership (with --value) or non-membership (without).
+    ///
+    /// Exit codes: 0 valid, 1 invalid, 64 bad option, 65 malformed file, 66 unreadable file.
+    Verify {
+        /// The root the proof must reach (the app hash of the verified header at H+1), hex.
+        #[arg(long)]
+        root: String,
+        /// The key, hex (for a chain of ProofOps: the innermost key).
+        #[arg(long)]
+        key: String,
+        /// The value, hex; omit to prove absence.
+        #[arg(long)]
+        value: Option<String>,
+        /// A CommitmentProof (hex or binary), or an abci_query JSON response with proofOps.
+        #[arg(long)]
+        proof: PathBuf,
+        /// Proof specs: cosmos (iavl then tendermint), iavl, tendermint, smt, or a file of
+        /// protobuf ProofSpecs (binary, or hex one per line).
+        #[arg(long, default_value = "cosmos")]
+        specs: String,
+        /// Print one JSON object {verdict, reason}.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvidenceCommand {
+    /// Verify CometBFT evidence (duplicate vote, light-client attack) as a node would.
+    ///
+    /// Exit codes: 0 valid, 1 invalid, 64 bad option, 65 malformed file, 66 unreadable file.
+    Verify {
+        /// The node's view: a light block, or a JSON array of light blocks, of the chain.
+        #[arg(long)]
+        trusted: PathBuf,
+        /// The evidence: CometBFT JSON {"type": "tendermint/...Evidence", "value": {...}}.
+        #[arg(long)]
+        evidence: PathBuf,
+        /// The chain's evidence max age (consensus params), e.g. 48h.
+        #[arg(long, default_value = "48h")]
+        max_age: String,
+        /// The chain's evidence max age in blocks.
+        #[arg(long, default_value_t = 100_000)]
+        max_age_blocks: u64,
+        /// Print one JSON object {verdict, reason}.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
+    /// Offline state-proof checks.
+    #[command(subcommand)]
+    Proof(ProofCommand),
+    /// Offline evidence checks.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
     /// Verify an untrusted light block against a trusted one, offline.
     ///
     /// Without --trusted/--untrusted it verifies the embedded 4-validator example.
@@ -109,6 +168,58 @@ fn verify(
     Ok(report.exit_code)
 }
 
+fn print_judgement(j: &inspect::Judgement, json: bool) -> i32 {
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"verdict": j.verdict, "reason": j.reason})
+        );
+    } else if j.reason.is_empty() {
+        println!("{}", j.verdict);
+    } else {
+        println!("{}: {}", j.verdict, j.reason);
+    }
+    j.exit_code
+}
+
+fn proof_verify(
+    root: &str,
+    key: &str,
+    value: Option<&str>,
+    proof: &std::path::Path,
+    specs: &str,
+    json: bool,
+) -> Result<i32, InputError> {
+    let root = inspect::parse_hex("--root", root)?;
+    let key = inspect::parse_hex("--key", key)?;
+    let value = value
+        .map(|v| inspect::parse_hex("--value", v))
+        .transpose()?;
+    let specs = inspect::parse_specs(specs)?;
+    let (mp, path) = inspect::read_proof(proof)?;
+    let j = inspect::verify_proof(&root, &key, value.as_deref(), &mp, path.as_deref(), &specs);
+    Ok(print_judgement(&j, json))
+}
+
+fn evidence_verify(
+    trusted: &std::path::Path,
+    evidence: &std::path::Path,
+    max_age: &str,
+    max_age_blocks: u64,
+    json: bool,
+) -> Result<i32, InputError> {
+    let max_age = offline::parse_duration(max_age).map_err(|error| InputError::BadOption {
+        option: "--max-age",
+        error,
+    })?;
+    let view = inspect::FileView::read(trusted, max_age, max_age_blocks)?;
+    let ev = inspect::read_evidence(evidence)?;
+    Ok(print_judgement(
+        &inspect::verify_evidence_file(&ev, &view),
+        json,
+    ))
+}
+
 fn main() -> ExitCode {
     // Light blocks hold up to 512 validators inline (about 130 KB each); decoding them takes
     // more stack than a main thread's default in unoptimized builds.
@@ -135,6 +246,21 @@ fn run() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Proof(ProofCommand::Verify {
+            root,
+            key,
+            value,
+            proof,
+            specs,
+            json,
+        }) => proof_verify(&root, &key, value.as_deref(), &proof, &specs, json),
+        Command::Evidence(EvidenceCommand::Verify {
+            trusted,
+            evidence,
+            max_age,
+            max_age_blocks,
+            json,
+        }) => evidence_verify(&trusted, &evidence, &max_age, max_age_blocks, json),
         Command::Verify {
             trusted,
             untrusted,

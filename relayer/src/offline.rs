@@ -54,9 +54,7 @@ impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             InputError::Unreadable { path, error } => write!(f, "cannot read {path}: {error}"),
-            InputError::Malformed { source, error } => {
-                write!(f, "{source} is not a CometBFT light block: {error}")
-            }
+            InputError::Malformed { source, error } => write!(f, "{source}: {error}"),
             InputError::BadOption { option, error } => write!(f, "{option}: {error}"),
         }
     }
@@ -69,7 +67,7 @@ impl std::error::Error for InputError {}
 pub fn parse_light_block(text: &str, source: &str) -> Result<Box<LightBlock>, InputError> {
     let malformed = |error: String| InputError::Malformed {
         source: source.to_string(),
-        error,
+        error: format!("not a CometBFT light block: {error}"),
     };
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| malformed(e.to_string()))?;

@@ -554,3 +554,139 @@ impl<const N: usize> ValidatorSet<N> {
         ValidatorSet::from_validators(pages.iter().flat_map(|p| p.validators.iter().copied()))
     }
 }
+
+#[cfg(feature = "alloc")]
+mod evidence_json {
+    //! CometBFT's JSON for evidence (`/block`'s `evidence.evidence[]`, `broadcast_evidence`):
+    //! `{"type": "tendermint/DuplicateVoteEvidence" | "tendermint/LightClientAttackEvidence",
+    //! "value": {...}}`.
+
+    use alloc::vec::Vec;
+
+    use serde::de::{self, Deserialize, Deserializer};
+
+    use super::{de_int, de_opt_signature, in_range};
+    use crate::block::{BlockId, SignedHeader};
+    use crate::evidence::{
+        ConflictingBlock, DuplicateVoteEvidence, Evidence, LightClientAttackEvidence, Vote,
+    };
+    use crate::time::Time;
+    use crate::types::{Address, Height};
+    use crate::validator::{Validator, ValidatorSet};
+
+    fn de_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        in_range(de_int(d, "integer")?, "integer")
+    }
+    fn de_u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        in_range(de_int(d, "integer")?, "integer")
+    }
+
+    impl<'de> Deserialize<'de> for Vote {
+        /// `{type, height, round, block_id, timestamp, validator_address, validator_index,
+        /// signature}` (extensions are ignored: they are not part of the signed vote).
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            #[derive(serde::Deserialize)]
+            struct Raw {
+                #[serde(rename = "type", deserialize_with = "de_u64")]
+                vote_type: u64,
+                height: Height,
+                #[serde(deserialize_with = "de_u32")]
+                round: u32,
+                #[serde(default)]
+                block_id: BlockId,
+                timestamp: Time,
+                validator_address: Address,
+                #[serde(default, deserialize_with = "de_u32")]
+                validator_index: u32,
+                #[serde(default, deserialize_with = "de_opt_signature")]
+                signature: Option<crate::types::Signature>,
+            }
+            let r = Raw::deserialize(d)?;
+            Ok(Vote {
+                vote_type: r.vote_type,
+                height: r.height,
+                round: r.round,
+                block_id: r.block_id,
+                timestamp: r.timestamp,
+                validator_address: r.validator_address,
+                validator_index: r.validator_index,
+                signature: r
+                    .signature
+                    .ok_or_else(|| de::Error::custom("signature is missing"))?,
+            })
+        }
+    }
+
+    impl<'de> Deserialize<'de> for DuplicateVoteEvidence {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            #[derive(serde::Deserialize)]
+            struct Raw {
+                vote_a: Vote,
+                vote_b: Vote,
+                #[serde(alias = "TotalVotingPower", deserialize_with = "de_u64")]
+                total_voting_power: u64,
+                #[serde(alias = "ValidatorPower", deserialize_with = "de_u64")]
+                validator_power: u64,
+                #[serde(alias = "Timestamp")]
+                timestamp: Time,
+            }
+            let r = Raw::deserialize(d)?;
+            Ok(DuplicateVoteEvidence {
+                vote_a: r.vote_a,
+                vote_b: r.vote_b,
+                total_voting_power: r.total_voting_power,
+                validator_power: r.validator_power,
+                timestamp: r.timestamp,
+            })
+        }
+    }
+
+    impl<'de, const N: usize> Deserialize<'de> for LightClientAttackEvidence<N> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            #[derive(serde::Deserialize)]
+            struct RawBlock<const N: usize> {
+                signed_header: SignedHeader<N>,
+                validator_set: ValidatorSet<N>,
+            }
+            #[derive(serde::Deserialize)]
+            struct Raw<const N: usize> {
+                conflicting_block: RawBlock<N>,
+                common_height: Height,
+                #[serde(default)]
+                byzantine_validators: Option<Vec<Validator>>,
+                #[serde(deserialize_with = "de_u64")]
+                total_voting_power: u64,
+                timestamp: Time,
+            }
+            let r = Raw::<N>::deserialize(d)?;
+            Ok(LightClientAttackEvidence {
+                conflicting_block: ConflictingBlock {
+                    signed_header: r.conflicting_block.signed_header,
+                    validator_set: r.conflicting_block.validator_set,
+                },
+                common_height: r.common_height,
+                byzantine_validators: r.byzantine_validators.unwrap_or_default(),
+                total_voting_power: r.total_voting_power,
+                timestamp: r.timestamp,
+            })
+        }
+    }
+
+    impl<'de, const N: usize> Deserialize<'de> for Evidence<N> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            #[derive(serde::Deserialize)]
+            #[serde(tag = "type", content = "value")]
+            #[allow(clippy::large_enum_variant)]
+            enum Raw<const N: usize> {
+                #[serde(rename = "tendermint/DuplicateVoteEvidence")]
+                DuplicateVote(DuplicateVoteEvidence),
+                #[serde(rename = "tendermint/LightClientAttackEvidence")]
+                LightClientAttack(LightClientAttackEvidence<N>),
+            }
+            Ok(match Raw::<N>::deserialize(d)? {
+                Raw::DuplicateVote(e) => Evidence::DuplicateVote(e),
+                Raw::LightClientAttack(e) => Evidence::LightClientAttack(e),
+            })
+        }
+    }
+}

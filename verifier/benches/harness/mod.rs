@@ -1,0 +1,68 @@
+//! Timing helpers shared by the bench binaries.
+#![allow(dead_code)]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// Median and minimum of a measurement, in microseconds.
+pub struct Stat {
+    pub median_us: f64,
+    pub min_us: f64,
+}
+
+pub fn measure<T>(budget: Duration, mut f: impl FnMut() -> T) -> Stat {
+    // Warm up, then take samples until the budget is spent (at least 15).
+    for _ in 0..3 {
+        black_box(f());
+    }
+    let mut samples = vec![];
+    let start = Instant::now();
+    while samples.len() < 15 || (start.elapsed() < budget && samples.len() < 2000) {
+        let t = Instant::now();
+        black_box(f());
+        samples.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    Stat {
+        median_us: samples[samples.len() / 2],
+        min_us: samples[0],
+    }
+}
+
+/// A labelled measurement: runs one verification, returns whether it succeeded.
+pub type Case<'a> = (&'a str, Box<dyn FnMut() -> bool + 'a>);
+
+/// Samples every case in turn, round after round, so slow and fast moments of a shared
+/// machine fall on all of them alike.
+pub fn measure_interleaved(budget: Duration, cases: &mut [Case<'_>]) -> Vec<Stat> {
+    let mut samples: Vec<Vec<f64>> = vec![vec![]; cases.len()];
+    for (_, f) in cases.iter_mut() {
+        for _ in 0..3 {
+            assert!(black_box(f()));
+        }
+    }
+    let rounds = 10;
+    let slice = budget / rounds;
+    for _ in 0..rounds {
+        for (i, (_, f)) in cases.iter_mut().enumerate() {
+            let start = Instant::now();
+            let mut taken = 0;
+            while taken < 3 || (start.elapsed() < slice && taken < 400) {
+                let t = Instant::now();
+                black_box(f());
+                samples[i].push(t.elapsed().as_secs_f64() * 1e6);
+                taken += 1;
+            }
+        }
+    }
+    samples
+        .into_iter()
+        .map(|mut v| {
+            v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            Stat {
+                median_us: v[v.len() / 2],
+                min_us: v[0],
+            }
+        })
+        .collect()
+}

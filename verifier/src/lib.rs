@@ -67,10 +67,10 @@ extern crate std;
 #[cfg(feature = "alloc")]
 pub mod bisect;
 pub mod block;
-#[cfg(feature = "alloc")]
-pub mod client;
 #[cfg(feature = "cache")]
 pub mod cached;
+#[cfg(feature = "alloc")]
+pub mod client;
 pub mod crypto;
 #[cfg(feature = "serde")]
 pub mod de;
@@ -108,6 +108,6 @@ pub use time::Time;
 pub use types::{Address, AppHash, ChainId, Hash, Height, PublicKey, Signature, TrustThreshold};
 pub use validator::{Validator, ValidatorSet, MAX_VALIDATORS};
 pub use verify::{
-    verify, verify_commit, verify_commit_trusting, verify_signed_header, voting_power_in, Options, TrustedState, Verdict, VerificationError,
-    VotingPowerTally,
+    verify, verify_commit, verify_commit_trusting, verify_signed_header, voting_power_in, Options,
+    TrustedState, Verdict, VerificationError, VotingPowerTally,
 };

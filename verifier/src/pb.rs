@@ -1514,3 +1514,345 @@ impl ibc::Header {
         }
     }
 }
+
+// ----------------------------------------------------------------------------------------
+// Client and evidence types
+// ----------------------------------------------------------------------------------------
+
+use crate::client;
+use crate::evidence as ev;
+
+fn int_in<T: TryFrom<i64>>(
+    field: &'static str,
+    v: i64,
+    expected: &'static str,
+) -> Result<T, PbError> {
+    T::try_from(v).map_err(|_| PbError::OutOfRange {
+        field,
+        value: i128::from(v),
+        expected,
+    })
+}
+
+fn height_of(field: &'static str, v: i64) -> Result<crate::types::Height, PbError> {
+    let h: u64 = int_in(field, v, "1..=i64::MAX")?;
+    crate::types::Height::new(h).map_err(|error| PbError::Invalid { field, error })
+}
+
+impl From<client::ClientHeight> for ibc::Height {
+    fn from(h: client::ClientHeight) -> Self {
+        ibc::Height::new(h.revision_number, h.revision_height)
+    }
+}
+
+impl From<ibc::Height> for client::ClientHeight {
+    fn from(h: ibc::Height) -> Self {
+        client::ClientHeight::new(h.revision_number, h.revision_height)
+    }
+}
+
+impl From<&client::ClientState> for ibc::ClientState {
+    fn from(s: &client::ClientState) -> Self {
+        let dur = |d: core::time::Duration| Duration::try_from(d).unwrap_or_default();
+        ibc::ClientState {
+            chain_id: String::from(s.chain_id.as_str()),
+            trust_level: ibc::Fraction::from(s.trust_level),
+            trusting_period: dur(s.trusting_period),
+            unbonding_period: dur(s.unbonding_period),
+            max_clock_drift: dur(s.max_clock_drift),
+            frozen_height: s.frozen_height.into(),
+            latest_height: s.latest_height.into(),
+            proof_specs: s.proof_specs.clone(),
+            upgrade_path: s.upgrade_path.clone(),
+            allow_update_after_expiry: false,
+            allow_update_after_misbehaviour: false,
+        }
+    }
+}
+
+impl TryFrom<&ibc::ClientState> for client::ClientState {
+    type Error = PbError;
+    /// Decodes the fields; [`client::Client::new`] validates them as a whole.
+    fn try_from(s: &ibc::ClientState) -> Result<Self, PbError> {
+        Ok(client::ClientState {
+            chain_id: crate::types::ChainId::new(&s.chain_id).map_err(|error| {
+                PbError::Invalid {
+                    field: "ibc.lightclients.tendermint.v1.ClientState.chain_id",
+                    error,
+                }
+            })?,
+            trust_level: TrustThreshold::try_from(&s.trust_level)?,
+            trusting_period: core::time::Duration::try_from(&s.trusting_period)?,
+            unbonding_period: core::time::Duration::try_from(&s.unbonding_period)?,
+            max_clock_drift: core::time::Duration::try_from(&s.max_clock_drift)?,
+            latest_height: s.latest_height.into(),
+            frozen_height: s.frozen_height.into(),
+            proof_specs: s.proof_specs.clone(),
+            upgrade_path: s.upgrade_path.clone(),
+        })
+    }
+}
+
+impl From<&client::ConsensusState> for ibc::ConsensusState {
+    fn from(c: &client::ConsensusState) -> Self {
+        ibc::ConsensusState {
+            timestamp: Timestamp::from(c.timestamp),
+            root: ibc::MerkleRoot {
+                hash: c.root.as_bytes().to_vec(),
+            },
+            next_validators_hash: c.next_validators_hash.as_bytes().to_vec(),
+        }
+    }
+}
+
+impl TryFrom<&ibc::ConsensusState> for client::ConsensusState {
+    type Error = PbError;
+    fn try_from(c: &ibc::ConsensusState) -> Result<Self, PbError> {
+        Ok(client::ConsensusState {
+            timestamp: Time::try_from(&c.timestamp)?,
+            root: crate::types::AppHash::from_bytes(&c.root.hash).map_err(|error| {
+                PbError::Invalid {
+                    field: "ibc.lightclients.tendermint.v1.ConsensusState.root",
+                    error,
+                }
+            })?,
+            next_validators_hash: crate::types::Hash::from_bytes(
+                &c.next_validators_hash,
+                "next_validators_hash",
+            )
+            .map_err(|error| PbError::Invalid {
+                field: "ibc.lightclients.tendermint.v1.ConsensusState.next_validators_hash",
+                error,
+            })?,
+        })
+    }
+}
+
+impl<const N: usize> From<&client::ClientHeader<N>> for ibc::Header {
+    fn from(h: &client::ClientHeader<N>) -> Self {
+        ibc::Header {
+            signed_header: Some(SignedHeader::from(&h.signed_header)),
+            validator_set: Some(ValidatorSet::from_set(
+                &h.validator_set,
+                Some(&h.signed_header.header.proposer_address),
+            )),
+            trusted_height: h.trusted_height.into(),
+            trusted_validators: Some(ValidatorSet::from(&h.trusted_validators)),
+        }
+    }
+}
+
+impl<const N: usize> TryFrom<&ibc::Header> for client::ClientHeader<N> {
+    type Error = PbError;
+    fn try_from(h: &ibc::Header) -> Result<Self, PbError> {
+        let missing = |field| PbError::Missing { field };
+        Ok(client::ClientHeader {
+            signed_header: block::SignedHeader::try_from(h.signed_header.as_ref().ok_or(
+                missing("ibc.lightclients.tendermint.v1.Header.signed_header"),
+            )?)?,
+            validator_set: validator::ValidatorSet::try_from(h.validator_set.as_ref().ok_or(
+                missing("ibc.lightclients.tendermint.v1.Header.validator_set"),
+            )?)?,
+            trusted_height: h.trusted_height.into(),
+            trusted_validators: validator::ValidatorSet::try_from(
+                h.trusted_validators.as_ref().ok_or(missing(
+                    "ibc.lightclients.tendermint.v1.Header.trusted_validators",
+                ))?,
+            )?,
+        })
+    }
+}
+
+impl<const N: usize> From<&client::Misbehaviour<N>> for ibc::Misbehaviour {
+    fn from(m: &client::Misbehaviour<N>) -> Self {
+        ibc::Misbehaviour {
+            client_id: String::new(),
+            header_1: Some(ibc::Header::from(&m.header_1)),
+            header_2: Some(ibc::Header::from(&m.header_2)),
+        }
+    }
+}
+
+impl<const N: usize> TryFrom<&ibc::Misbehaviour> for client::Misbehaviour<N> {
+    type Error = PbError;
+    fn try_from(m: &ibc::Misbehaviour) -> Result<Self, PbError> {
+        let missing = |field| PbError::Missing { field };
+        Ok(client::Misbehaviour {
+            header_1: client::ClientHeader::try_from(m.header_1.as_ref().ok_or(missing(
+                "ibc.lightclients.tendermint.v1.Misbehaviour.header_1",
+            ))?)?,
+            header_2: client::ClientHeader::try_from(m.header_2.as_ref().ok_or(missing(
+                "ibc.lightclients.tendermint.v1.Misbehaviour.header_2",
+            ))?)?,
+        })
+    }
+}
+
+impl From<&ev::Vote> for Vote {
+    fn from(v: &ev::Vote) -> Self {
+        Vote {
+            r#type: i32::try_from(v.vote_type).unwrap_or(0),
+            height: to_i64(v.height.value()),
+            round: i32::try_from(v.round).unwrap_or(i32::MAX),
+            block_id: BlockId::from(&v.block_id),
+            timestamp: Timestamp::from(v.timestamp),
+            validator_address: v.validator_address.0.to_vec(),
+            validator_index: i32::try_from(v.validator_index).unwrap_or(i32::MAX),
+            signature: v.signature.0.to_vec(),
+            extension: Vec::new(),
+            extension_signature: Vec::new(),
+        }
+    }
+}
+
+impl TryFrom<&Vote> for ev::Vote {
+    type Error = PbError;
+    fn try_from(v: &Vote) -> Result<Self, PbError> {
+        let sig: [u8; 64] =
+            v.signature
+                .as_slice()
+                .try_into()
+                .map_err(|_| PbError::InvalidLength {
+                    field: "tendermint.types.Vote.signature",
+                    expected: "64",
+                    actual: v.signature.len(),
+                })?;
+        Ok(ev::Vote {
+            vote_type: int_in("tendermint.types.Vote.type", i64::from(v.r#type), "1 or 2")?,
+            height: height_of("tendermint.types.Vote.height", v.height)?,
+            round: int_in(
+                "tendermint.types.Vote.round",
+                i64::from(v.round),
+                "0..=i32::MAX",
+            )?,
+            block_id: block::BlockId::try_from(&v.block_id)?,
+            timestamp: Time::try_from(&v.timestamp)?,
+            validator_address: crate::types::Address::from_bytes(&v.validator_address).map_err(
+                |error| PbError::Invalid {
+                    field: "tendermint.types.Vote.validator_address",
+                    error,
+                },
+            )?,
+            validator_index: int_in(
+                "tendermint.types.Vote.validator_index",
+                i64::from(v.validator_index),
+                "0..=i32::MAX",
+            )?,
+            signature: crate::types::Signature(sig),
+        })
+    }
+}
+
+impl<const N: usize> From<&ev::Evidence<N>> for Evidence {
+    /// The bytes CometBFT's `broadcast_evidence` takes.
+    fn from(e: &ev::Evidence<N>) -> Self {
+        let sum = match e {
+            ev::Evidence::DuplicateVote(d) => {
+                evidence::Sum::DuplicateVoteEvidence(Box::new(DuplicateVoteEvidence {
+                    vote_a: Some(Vote::from(&d.vote_a)),
+                    vote_b: Some(Vote::from(&d.vote_b)),
+                    total_voting_power: to_i64(d.total_voting_power),
+                    validator_power: to_i64(d.validator_power),
+                    timestamp: Timestamp::from(d.timestamp),
+                }))
+            }
+            ev::Evidence::LightClientAttack(l) => {
+                let sh = &l.conflicting_block.signed_header;
+                evidence::Sum::LightClientAttackEvidence(Box::new(LightClientAttackEvidence {
+                    conflicting_block: Some(LightBlock {
+                        signed_header: Some(SignedHeader::from(sh)),
+                        validator_set: Some(ValidatorSet::from_set(
+                            &l.conflicting_block.validator_set,
+                            Some(&sh.header.proposer_address),
+                        )),
+                    }),
+                    common_height: to_i64(l.common_height.value()),
+                    byzantine_validators: l
+                        .byzantine_validators
+                        .iter()
+                        .map(Validator::from)
+                        .collect(),
+                    total_voting_power: to_i64(l.total_voting_power),
+                    timestamp: Timestamp::from(l.timestamp),
+                }))
+            }
+        };
+        Evidence { sum: Some(sum) }
+    }
+}
+
+impl<const N: usize> TryFrom<&Evidence> for ev::Evidence<N> {
+    type Error = PbError;
+    fn try_from(e: &Evidence) -> Result<Self, PbError> {
+        let missing = |field| PbError::Missing { field };
+        let power = |field, v: i64| int_in::<u64>(field, v, "0..=i64::MAX");
+        match e
+            .sum
+            .as_ref()
+            .ok_or(missing("tendermint.types.Evidence.sum"))?
+        {
+            evidence::Sum::DuplicateVoteEvidence(d) => {
+                Ok(ev::Evidence::DuplicateVote(ev::DuplicateVoteEvidence {
+                    vote_a: ev::Vote::try_from(
+                        d.vote_a
+                            .as_ref()
+                            .ok_or(missing("tendermint.types.DuplicateVoteEvidence.vote_a"))?,
+                    )?,
+                    vote_b: ev::Vote::try_from(
+                        d.vote_b
+                            .as_ref()
+                            .ok_or(missing("tendermint.types.DuplicateVoteEvidence.vote_b"))?,
+                    )?,
+                    total_voting_power: power(
+                        "tendermint.types.DuplicateVoteEvidence.total_voting_power",
+                        d.total_voting_power,
+                    )?,
+                    validator_power: power(
+                        "tendermint.types.DuplicateVoteEvidence.validator_power",
+                        d.validator_power,
+                    )?,
+                    timestamp: Time::try_from(&d.timestamp)?,
+                }))
+            }
+            evidence::Sum::LightClientAttackEvidence(l) => {
+                let lb = l.conflicting_block.as_ref().ok_or(missing(
+                    "tendermint.types.LightClientAttackEvidence.conflicting_block",
+                ))?;
+                let sh = lb
+                    .signed_header
+                    .as_ref()
+                    .ok_or(missing("tendermint.types.LightBlock.signed_header"))?;
+                let vs = lb
+                    .validator_set
+                    .as_ref()
+                    .ok_or(missing("tendermint.types.LightBlock.validator_set"))?;
+                let mut byzantine = Vec::with_capacity(l.byzantine_validators.len());
+                for (index, v) in l.byzantine_validators.iter().enumerate() {
+                    byzantine.push(validator::Validator::try_from(v).map_err(|e| PbError::At {
+                        field: "tendermint.types.LightClientAttackEvidence.byzantine_validators",
+                        index,
+                        error: Box::new(e),
+                    })?);
+                }
+                Ok(ev::Evidence::LightClientAttack(
+                    ev::LightClientAttackEvidence {
+                        conflicting_block: ev::ConflictingBlock {
+                            signed_header: block::SignedHeader::try_from(sh)?,
+                            validator_set: validator::ValidatorSet::try_from(vs)?,
+                        },
+                        common_height: height_of(
+                            "tendermint.types.LightClientAttackEvidence.common_height",
+                            l.common_height,
+                        )?,
+                        byzantine_validators: byzantine,
+                        total_voting_power: power(
+                            "tendermint.types.LightClientAttackEvidence.total_voting_power",
+                            l.total_voting_power,
+                        )?,
+                        timestamp: Time::try_from(&l.timestamp)?,
+                    },
+                ))
+            }
+        }
+    }
+}

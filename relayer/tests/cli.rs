@@ -4,11 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ferry_fixtures::{evidence_json, light_block_json, sign_vote, Chain};
-use ferry_verifier::block::{BlockId, PartSetHeader};
-use ferry_verifier::evidence::{DuplicateVoteEvidence, Evidence, Vote};
-use ferry_verifier::merkle::sha256;
-use ferry_verifier::{ChainId, Hash, Height, Signature, Time};
+use ferry_fixtures::{b64, evidence_json, light_block_json, sign_vote, Chain};
+use ferry_verifier::evidence::{DuplicateVoteEvidence, Evidence};
+use ferry_verifier::{ChainId, Time};
 
 fn ferry(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_ferry"))
@@ -149,24 +147,6 @@ fn vectors() -> Option<PathBuf> {
     None
 }
 
-fn b64(b: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for c in b.chunks(3) {
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        for i in 0..4 {
-            out.push(if i <= c.len() {
-                T[(n >> (18 - 6 * i) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
-}
-
 #[test]
 fn proof_verify() {
     let Some(dir) = vectors() else { return };
@@ -282,22 +262,8 @@ fn proof_verify() {
 fn evidence_verify() {
     let chain = Chain::generate("cli-ev-1", 8, 4, 0);
     let cid = ChainId::new("cli-ev-1").unwrap();
-    let mk = |b: u8| Vote {
-        vote_type: 2,
-        height: Height::new(5).unwrap(),
-        round: 0,
-        block_id: BlockId {
-            hash: Hash::Sha256(sha256(&[b])),
-            part_set_header: PartSetHeader {
-                total: 1,
-                hash: Hash::Sha256(sha256(b"p")),
-            },
-        },
-        timestamp: Time::from_unix(1_735_689_621, 0).unwrap(),
-        validator_address: Default::default(),
-        validator_index: 0,
-        signature: Signature([0; 64]),
-    };
+    let mk =
+        |b: u8| ferry_fixtures::unsigned_vote(5, b, Time::from_unix(1_735_689_621, 0).unwrap());
     let (mut a, mut b) = (mk(1), mk(2));
     sign_vote(&cid, chain.sets[4][0].key, &mut a);
     sign_vote(&cid, chain.sets[4][0].key, &mut b);

@@ -13,7 +13,7 @@ use ferry_verifier::proof::{self, CommitmentProof, ExistenceProof, HashOp, Inner
 use ferry_verifier::*;
 
 mod harness;
-use harness::{measure_interleaved, Case};
+use harness::{load, measure_interleaved, Case};
 
 fn zigzag(n: u64, out: &mut Vec<u8>) {
     let mut v = n << 1;
@@ -110,11 +110,6 @@ fn multistore(ibc_root: &[u8]) -> (CommitmentProof, Vec<u8>) {
         },
         app_hash,
     )
-}
-
-fn load(path: &Path) -> LightBlock {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn main() {

@@ -16,12 +16,7 @@ use ferry_verifier::crypto::{BatchVerifier, SignatureVerifier, Transcript};
 use ferry_verifier::*;
 
 mod harness;
-use harness::{measure, measure_interleaved, Case, Stat};
-
-fn load(path: &Path) -> LightBlock {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+use harness::{load, measure, measure_interleaved, Case, Stat};
 
 /// The (key, sign-bytes, signature) triples the verdict needs: the commit-order prefix that
 /// passes 2/3 of the signing set, extended (skipping) until the trusted set's share passes

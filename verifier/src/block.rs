@@ -165,11 +165,7 @@ impl Header {
         if self.validators_hash.is_empty() {
             return Hash::None;
         }
-        let leaves = match encoding {
-            Encoding::Protobuf => self.leaf_hashes(),
-            Encoding::Amino => self.amino_leaf_hashes(),
-        };
-        match leaves {
+        match self.leaf_hashes_with(encoding) {
             Ok(leaves) => Hash::Sha256(root_from_leaf_hashes(leaves.len(), |i| {
                 leaves.get(i).copied().unwrap_or_default()
             })),
@@ -177,69 +173,53 @@ impl Header {
         }
     }
 
-    /// Tendermint v0.33's `cdcEncode` of each field: bare amino (length-prefixed strings and
-    /// bytes, varint integers, empty values omitted).
-    fn amino_leaf_hashes(&self) -> Result<[[u8; 32]; 14], Error> {
-        fn bare(b: &[u8]) -> Buf<136> {
-            let mut buf = Buf::<136>::new();
-            if !b.is_empty() {
-                buf.varint(b.len() as u64);
-                buf.put(b);
+    /// The 14 leaf hashes: each field as CometBFT's `cdcEncode` writes it (protobuf: the
+    /// gogotypes wrappers `StringValue`/`Int64Value`/`BytesValue`; Tendermint v0.33's amino:
+    /// bare length-prefixed bytes and a bare varint height). Empty values are omitted.
+    fn leaf_hashes_with(&self, encoding: Encoding) -> Result<[[u8; 32]; 14], Error> {
+        let field = |b: &[u8]| -> Result<[u8; 32], Error> {
+            match encoding {
+                Encoding::Protobuf => hash_leaf(&bytes_value(b)),
+                Encoding::Amino => {
+                    let mut buf = Buf::<136>::new();
+                    if !b.is_empty() {
+                        buf.varint(b.len() as u64);
+                        buf.put(b);
+                    }
+                    hash_leaf(&buf)
+                }
             }
-            buf
+        };
+        let mut version = Buf::<136>::new();
+        version.uint_field(1, self.version.block);
+        version.uint_field(2, self.version.app);
+        let mut height = Buf::<136>::new();
+        match encoding {
+            Encoding::Protobuf => height.int_field(1, self.height.value() as i64),
+            Encoding::Amino => height.varint(self.height.value()),
         }
-        let mut version = Buf::<136>::new();
-        version.uint_field(1, self.version.block);
-        version.uint_field(2, self.version.app);
-        let mut height = Buf::<136>::new();
-        height.varint(self.height.value());
         let time = encode_timestamp(&self.time);
         let time_leaf = time.bytes().map(leaf_hash).ok_or(Error::InvalidTime)?;
-        let lbi = self.last_block_id.encode_amino(false);
+        let lbi = match encoding {
+            Encoding::Protobuf => self.last_block_id.encode(),
+            Encoding::Amino => self.last_block_id.encode_amino(false),
+        };
         let lbi_leaf = lbi.bytes().map(leaf_hash).ok_or(Error::InvalidTime)?;
         Ok([
             hash_leaf(&version)?,
-            hash_leaf(&bare(self.chain_id.as_str().as_bytes()))?,
+            field(self.chain_id.as_str().as_bytes())?,
             hash_leaf(&height)?,
             time_leaf,
             lbi_leaf,
-            hash_leaf(&bare(self.last_commit_hash.as_bytes()))?,
-            hash_leaf(&bare(self.data_hash.as_bytes()))?,
-            hash_leaf(&bare(self.validators_hash.as_bytes()))?,
-            hash_leaf(&bare(self.next_validators_hash.as_bytes()))?,
-            hash_leaf(&bare(self.consensus_hash.as_bytes()))?,
-            hash_leaf(&bare(self.app_hash.as_bytes()))?,
-            hash_leaf(&bare(self.last_results_hash.as_bytes()))?,
-            hash_leaf(&bare(self.evidence_hash.as_bytes()))?,
-            hash_leaf(&bare(&self.proposer_address.0))?,
-        ])
-    }
-
-    fn leaf_hashes(&self) -> Result<[[u8; 32]; 14], Error> {
-        let mut version = Buf::<136>::new();
-        version.uint_field(1, self.version.block);
-        version.uint_field(2, self.version.app);
-        let mut height = Buf::<136>::new();
-        height.int_field(1, self.height.value() as i64);
-        let time = encode_timestamp(&self.time);
-        let time_leaf = time.bytes().map(leaf_hash).ok_or(Error::InvalidTime)?;
-        let lbi = self.last_block_id.encode();
-        let lbi_leaf = lbi.bytes().map(leaf_hash).ok_or(Error::InvalidTime)?;
-        Ok([
-            hash_leaf(&version)?,
-            hash_leaf(&bytes_value(self.chain_id.as_str().as_bytes()))?,
-            hash_leaf(&height)?,
-            time_leaf,
-            lbi_leaf,
-            hash_leaf(&bytes_value(self.last_commit_hash.as_bytes()))?,
-            hash_leaf(&bytes_value(self.data_hash.as_bytes()))?,
-            hash_leaf(&bytes_value(self.validators_hash.as_bytes()))?,
-            hash_leaf(&bytes_value(self.next_validators_hash.as_bytes()))?,
-            hash_leaf(&bytes_value(self.consensus_hash.as_bytes()))?,
-            hash_leaf(&bytes_value(self.app_hash.as_bytes()))?,
-            hash_leaf(&bytes_value(self.last_results_hash.as_bytes()))?,
-            hash_leaf(&bytes_value(self.evidence_hash.as_bytes()))?,
-            hash_leaf(&bytes_value(&self.proposer_address.0))?,
+            field(self.last_commit_hash.as_bytes())?,
+            field(self.data_hash.as_bytes())?,
+            field(self.validators_hash.as_bytes())?,
+            field(self.next_validators_hash.as_bytes())?,
+            field(self.consensus_hash.as_bytes())?,
+            field(self.app_hash.as_bytes())?,
+            field(self.last_results_hash.as_bytes())?,
+            field(self.evidence_hash.as_bytes())?,
+            field(&self.proposer_address.0)?,
         ])
     }
 }

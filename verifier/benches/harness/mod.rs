@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::hint::black_box;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Median and minimum of a measurement, in microseconds.
@@ -65,4 +66,10 @@ pub fn measure_interleaved(budget: Duration, cases: &mut [Case<'_>]) -> Vec<Stat
             }
         })
         .collect()
+}
+
+/// A light block from a JSON file.
+pub fn load(path: &Path) -> ferry_verifier::LightBlock {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

@@ -17,19 +17,34 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
-use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint, VartimeEdwardsPrecomputation};
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
+use curve25519_dalek::traits::{
+    IsIdentity, VartimeMultiscalarMul, VartimePrecomputedMultiscalarMul,
+};
 use sha2::{Digest, Sha512};
 
 use crate::crypto::{BatchVerifier, DerivedRng, SignatureVerifier, Zebra};
 use crate::types::{PublicKey, Signature};
 
+/// How many signer lists keep precomputed tables (about 8 KB per key each).
+const MAX_TABLES: usize = 16;
+
 /// Decompressed keys, shared by the batches of one [`CachedZebra`].
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct KeyCache {
     // `None` records a key that does not decompress.
     points: RwLock<HashMap<[u8; 32], Option<EdwardsPoint>>>,
+    // Precomputed multiples of the basepoint and of each key of a signer list that recurs
+    // (a light client checks the same top validators block after block), by a hash of the
+    // list; `None` marks a list seen once.
+    tables: RwLock<HashMap<[u8; 32], Option<Arc<VartimeEdwardsPrecomputation>>>>,
+}
+
+impl core::fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KeyCache").finish_non_exhaustive()
+    }
 }
 
 impl KeyCache {
@@ -47,6 +62,42 @@ impl KeyCache {
             map.insert(*key, p);
         }
         p
+    }
+
+    /// The precomputed tables of `[B, A_1, .., A_n]` for this signer list, built the second
+    /// time the list is seen.
+    fn tables(&self, items: &[Item], capacity: usize) -> Option<Arc<VartimeEdwardsPrecomputation>> {
+        let mut h = sha2::Sha256::new();
+        for item in items {
+            h.update(item.key);
+        }
+        let id: [u8; 32] = h.finalize().into();
+        if let Ok(map) = self.tables.read() {
+            match map.get(&id) {
+                Some(Some(t)) => return Some(t.clone()),
+                Some(None) => {}
+                None => {
+                    drop(map);
+                    if let Ok(mut map) = self.tables.write() {
+                        if map.len() >= MAX_TABLES {
+                            map.clear();
+                        }
+                        map.insert(id, None);
+                    }
+                    return None;
+                }
+            }
+        }
+        let mut points = Vec::with_capacity(items.len().saturating_add(1));
+        points.push(ED25519_BASEPOINT_POINT);
+        for item in items {
+            points.push(self.get(&item.key, capacity)?);
+        }
+        let table = Arc::new(VartimeEdwardsPrecomputation::new(points));
+        if let Ok(mut map) = self.tables.write() {
+            map.insert(id, Some(table.clone()));
+        }
+        Some(table)
     }
 }
 
@@ -140,6 +191,9 @@ impl BatchVerifier for CachedBatch {
     // Scalar arithmetic is modulo the group order: it cannot overflow.
     #[allow(non_snake_case, clippy::arithmetic_side_effects)]
     fn verify(self, rng: &mut DerivedRng) -> bool {
+        if let Some(table) = self.cache.tables(&self.items, self.cache_capacity) {
+            return self.verify_with(&table, rng);
+        }
         let n = self.items.len();
         let mut coeffs: Vec<Scalar> = Vec::with_capacity(n.saturating_mul(2).saturating_add(1));
         let mut points: Vec<EdwardsPoint> =
@@ -170,6 +224,49 @@ impl BatchVerifier for CachedBatch {
             *first = B_coeff;
         }
         EdwardsPoint::vartime_multiscalar_mul(coeffs.iter(), points.iter())
+            .mul_by_cofactor()
+            .is_identity()
+    }
+}
+
+impl CachedBatch {
+    /// The same equation with the basepoint and the keys taken from precomputed tables
+    /// (`table` holds `[B, A_1, .., A_n]` for exactly these items' keys, in order).
+    #[allow(non_snake_case, clippy::arithmetic_side_effects)]
+    fn verify_with(self, table: &VartimeEdwardsPrecomputation, rng: &mut DerivedRng) -> bool {
+        let n = self.items.len();
+        if table.len() != n.saturating_add(1) {
+            return false;
+        }
+        let mut static_scalars: Vec<Scalar> = Vec::with_capacity(n.saturating_add(1));
+        let mut dynamic_scalars: Vec<Scalar> = Vec::with_capacity(n);
+        let mut dynamic_points: Vec<EdwardsPoint> = Vec::with_capacity(n);
+        let mut B_coeff = Scalar::ZERO;
+        static_scalars.push(Scalar::ZERO);
+        for item in &self.items {
+            let Some(R) = CompressedEdwardsY(item.r).decompress() else {
+                return false;
+            };
+            let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(item.s)) else {
+                return false;
+            };
+            let mut zb = [0u8; 16];
+            rng.fill(&mut zb);
+            let z = Scalar::from(u128::from_le_bytes(zb));
+            B_coeff -= z * s;
+            dynamic_scalars.push(z);
+            dynamic_points.push(R);
+            static_scalars.push(z * item.k);
+        }
+        if let Some(first) = static_scalars.first_mut() {
+            *first = B_coeff;
+        }
+        table
+            .vartime_mixed_multiscalar_mul(
+                static_scalars.iter(),
+                dynamic_scalars.iter(),
+                dynamic_points.iter(),
+            )
             .mul_by_cofactor()
             .is_identity()
     }

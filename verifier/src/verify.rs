@@ -764,25 +764,25 @@ fn verify_chosen<V: SignatureVerifier + Sync, const N: usize>(
         if threads > 1 {
             let per = selection.count().div_ceil(threads);
             let template = &template;
+            let run = |t: usize| {
+                let part = chosen.clone().skip(t.saturating_mul(per)).take(per);
+                verify_signers(backend, commit, template, part, per, &options.batch_entropy)
+            };
             return std::thread::scope(|s| {
-                let handles: heapless::Vec<_, 16> = (0..threads)
+                // Parts 1.. on new threads (inline if a thread cannot be had), part 0 here.
+                let spawned: heapless::Vec<_, 16> = (1..threads)
                     .map(|t| {
-                        let part = chosen.clone().skip(t.saturating_mul(per)).take(per);
-                        s.spawn(move || {
-                            verify_signers(
-                                backend,
-                                commit,
-                                template,
-                                part,
-                                per,
-                                &options.batch_entropy,
-                            )
-                        })
+                        std::thread::Builder::new()
+                            .spawn_scoped(s, move || run(t))
+                            .map_err(|_| t)
                     })
                     .collect();
-                let mut result = Ok(());
-                for h in handles {
-                    let r = h.join().unwrap_or(Err(VerificationError::Encoding));
+                let mut result = run(0);
+                for h in spawned {
+                    let r = match h {
+                        Ok(handle) => handle.join().unwrap_or(Err(VerificationError::Encoding)),
+                        Err(t) => run(t),
+                    };
                     if result.is_ok() {
                         result = r;
                     }

@@ -214,4 +214,87 @@ pub mod v2 {
         }
         h.finalize().into()
     }
+
+    /// Why ICS-20 packet data could not be ABI-encoded.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    #[non_exhaustive]
+    pub enum AbiError {
+        /// The amount is not a decimal integer below 2^256.
+        InvalidAmount,
+    }
+
+    impl core::fmt::Display for AbiError {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            match self {
+                AbiError::InvalidAmount => {
+                    f.write_str("amount must be a decimal integer below 2^256 (a uint256)")
+                }
+            }
+        }
+    }
+
+    impl core::error::Error for AbiError {}
+
+    /// A decimal string as a big-endian `uint256`.
+    fn uint256(decimal: &str) -> Result<[u8; 32], AbiError> {
+        if decimal.is_empty() || !decimal.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AbiError::InvalidAmount);
+        }
+        let mut out = [0u8; 32];
+        for digit in decimal.bytes() {
+            // out = out * 10 + digit, with the carry out of the top byte an overflow.
+            let mut carry = u32::from(digit.wrapping_sub(b'0'));
+            for byte in out.iter_mut().rev() {
+                let v = u32::from(*byte).saturating_mul(10).saturating_add(carry);
+                *byte = (v & 0xff) as u8;
+                carry = v >> 8;
+            }
+            if carry != 0 {
+                return Err(AbiError::InvalidAmount);
+            }
+        }
+        Ok(out)
+    }
+
+    fn word(n: usize) -> [u8; 32] {
+        let mut w = [0u8; 32];
+        if let Some(tail) = w.get_mut(24..) {
+            tail.copy_from_slice(&(n as u64).to_be_bytes());
+        }
+        w
+    }
+
+    /// The Solidity ABI encoding ibc-go's `EncodeABIFungibleTokenPacketData` produces for an
+    /// ICS-20 v2 payload with encoding `application/x-solidity-abi`: `abi.encode` of the tuple
+    /// `(string denom, string sender, string receiver, uint256 amount, string memo)`.
+    pub fn ics20_abi_packet_data(
+        denom: &str,
+        sender: &str,
+        receiver: &str,
+        amount: &str,
+        memo: &str,
+    ) -> Result<alloc::vec::Vec<u8>, AbiError> {
+        let amount = uint256(amount)?;
+        let strings = [denom, sender, receiver, memo];
+        let mut tails: alloc::vec::Vec<u8> = alloc::vec::Vec::new();
+        let mut offsets = [0usize; 4];
+        for (slot, s) in offsets.iter_mut().zip(strings) {
+            *slot = tails.len().saturating_add(5 * 32);
+            tails.extend_from_slice(&word(s.len()));
+            tails.extend_from_slice(s.as_bytes());
+            let pad = s.len().next_multiple_of(32).saturating_sub(s.len());
+            tails.resize(tails.len().saturating_add(pad), 0);
+        }
+        let mut out = alloc::vec::Vec::with_capacity(tails.len().saturating_add(6 * 32));
+        // One dynamic tuple argument: its offset, then the tuple's head and tails.
+        out.extend_from_slice(&word(32));
+        let [o_denom, o_sender, o_receiver, o_memo] = offsets;
+        out.extend_from_slice(&word(o_denom));
+        out.extend_from_slice(&word(o_sender));
+        out.extend_from_slice(&word(o_receiver));
+        out.extend_from_slice(&amount);
+        out.extend_from_slice(&word(o_memo));
+        out.extend_from_slice(&tails);
+        Ok(out)
+    }
 }

@@ -4,7 +4,6 @@
 //!
 //! Options: `--fixtures DIR` (default ../shared/fixtures), `--budget-ms MS` (default 3000).
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ferry_verifier::client::{Client, ClientHeader, ClientHeight, ClientState, ConsensusState};
@@ -113,21 +112,8 @@ fn multistore(ibc_root: &[u8]) -> (CommitmentProof, Vec<u8>) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let fixtures = arg("--fixtures")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures"));
-    let budget = Duration::from_millis(
-        arg("--budget-ms")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(3000),
-    );
+    let fixtures = harness::fixtures_dir();
+    let budget = harness::budget(3000);
 
     // 1. Membership through IAVL (depth 20) and the multistore.
     let key = b"commitments/ports/transfer/channels/channel-0/sequences/1".to_vec();

@@ -105,24 +105,11 @@ fn run_peer(bin: &Path, dir: &Path, out: &Path) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let fixtures = arg("--fixtures")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures"));
-    let peer_dir = arg("--peer-dir").map(PathBuf::from);
-    let peer_bin = arg("--peer-bin").map(PathBuf::from);
-    let budget = Duration::from_millis(
-        arg("--budget-ms")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(1500),
-    );
-    let sizes: Vec<usize> = arg("--sizes")
+    let fixtures = harness::fixtures_dir();
+    let budget = harness::budget(1500);
+    let peer_dir = harness::arg("--peer-dir").map(PathBuf::from);
+    let peer_bin = harness::arg("--peer-bin").map(PathBuf::from);
+    let sizes: Vec<usize> = harness::arg("--sizes")
         .map(|s| s.split(',').map(|x| x.parse().unwrap()).collect())
         .unwrap_or_else(|| vec![4, 32, 150, 300]);
     if !fixtures.is_dir() {
@@ -154,86 +141,102 @@ fn main() {
             run_peer(bin, &dir, &pd.join(format!("peer-{n}.before.json")));
         }
         let trusted = TrustedState::from_light_block(&h1);
-        for (kind, block, adjacent) in [("adjacent", &h2, true), ("skipping", &h100, false)] {
-            assert_eq!(
-                verify(&Zebra, &trusted, block, now, &opts),
-                Verdict::Success
-            );
-            let cached = CachedZebra::default();
-            let par_opts = Options {
-                parallel: true,
-                ..opts
-            };
-            let items = needed(&h1, block, adjacent);
-            assert!(batch_floor(&Zebra, &items));
-            assert!(batch_floor(&cached, &items));
-            let floor_zebra = format!("raw zebra batch of the {} needed signatures", items.len());
-            let floor_cached = format!(
-                "raw cached-keys batch of the {} needed signatures",
-                items.len()
-            );
-            let mut cases: Vec<Case<'_>> = vec![
-                (
-                    "ferry (cached keys, batch, warm)",
-                    Box::new(|| verify(&cached, &trusted, block, now, &opts) == Verdict::Success),
-                ),
-                (
-                    "ferry (zebra, batch)",
-                    Box::new(|| verify(&Zebra, &trusted, block, now, &opts) == Verdict::Success),
-                ),
-                (
-                    "ferry (cached keys, batch, cold)",
-                    Box::new(|| {
-                        verify(&CachedZebra::default(), &trusted, block, now, &opts)
-                            == Verdict::Success
-                    }),
-                ),
-                (
-                    "ferry (consensus, batch)",
-                    Box::new(|| {
-                        verify(&Consensus, &trusted, block, now, &opts) == Verdict::Success
-                    }),
-                ),
-                (
-                    "ferry (zebra, single, no heap)",
-                    Box::new(|| {
-                        verify(&Single(Zebra), &trusted, block, now, &opts) == Verdict::Success
-                    }),
-                ),
-                (
-                    "ferry (cached keys, batch, parallel)",
-                    Box::new(|| {
-                        verify(&cached, &trusted, block, now, &par_opts) == Verdict::Success
-                    }),
-                ),
-                (
-                    floor_cached.as_str(),
-                    Box::new(|| batch_floor(&cached, &items)),
-                ),
-                (
-                    floor_zebra.as_str(),
-                    Box::new(|| batch_floor(&Zebra, &items)),
-                ),
-            ];
-            let stats = measure_interleaved(budget, &mut cases);
-            let mut med = vec![];
-            for ((label, _), stat) in cases.iter().zip(&stats) {
-                println!(
-                    "{:<66} {:>11.1} {:>11.1}",
-                    format!("{n:>3} {kind:<8} {label}"),
-                    stat.median_us,
-                    stat.min_us
+        // Adjacent and skipping are sampled in one interleaved group, so that both see the
+        // same machine.
+        let par_opts = Options {
+            parallel: true,
+            ..opts
+        };
+        struct Kind<'a> {
+            name: &'static str,
+            block: &'a LightBlock,
+            adjacent: bool,
+            cached: CachedZebra,
+            items: Vec<(PublicKey, Vec<u8>, Signature)>,
+            labels: [String; 8],
+        }
+        let kinds: Vec<Kind<'_>> = [("adjacent", &h2, true), ("skipping", &h100, false)]
+            .into_iter()
+            .map(|(name, block, adjacent)| {
+                assert_eq!(
+                    verify(&Zebra, &trusted, block, now, &opts),
+                    Verdict::Success
                 );
-                med.push(stat.median_us);
-            }
+                let items = needed(&h1, block, adjacent);
+                let cached = CachedZebra::default();
+                assert!(batch_floor(&Zebra, &items));
+                assert!(batch_floor(&cached, &items));
+                let k = items.len();
+                let labels = [
+                    "ferry (cached keys, batch, warm)".to_string(),
+                    "ferry (zebra, batch)".to_string(),
+                    "ferry (cached keys, batch, cold)".to_string(),
+                    "ferry (consensus, batch)".to_string(),
+                    "ferry (zebra, single, no heap)".to_string(),
+                    "ferry (cached keys, batch, parallel)".to_string(),
+                    format!("raw cached-keys batch of the {k} needed signatures"),
+                    format!("raw zebra batch of the {k} needed signatures"),
+                ]
+                .map(|l| format!("{n:>3} {name:<8} {l}"));
+                Kind {
+                    name,
+                    block,
+                    adjacent,
+                    cached,
+                    items,
+                    labels,
+                }
+            })
+            .collect();
+        let mut cases: Vec<Case<'_>> = vec![];
+        for k in &kinds {
+            let (block, cached, items, l) = (k.block, &k.cached, &k.items, &k.labels);
+            let (trusted, opts, par_opts) = (&trusted, &opts, &par_opts);
+            cases.push((
+                &l[0],
+                Box::new(move || verify(cached, trusted, block, now, opts) == Verdict::Success),
+            ));
+            cases.push((
+                &l[1],
+                Box::new(move || verify(&Zebra, trusted, block, now, opts) == Verdict::Success),
+            ));
+            cases.push((
+                &l[2],
+                Box::new(move || {
+                    verify(&CachedZebra::default(), trusted, block, now, opts) == Verdict::Success
+                }),
+            ));
+            cases.push((
+                &l[3],
+                Box::new(move || verify(&Consensus, trusted, block, now, opts) == Verdict::Success),
+            ));
+            cases.push((
+                &l[4],
+                Box::new(move || {
+                    verify(&Single(Zebra), trusted, block, now, opts) == Verdict::Success
+                }),
+            ));
+            cases.push((
+                &l[5],
+                Box::new(move || verify(cached, trusted, block, now, par_opts) == Verdict::Success),
+            ));
+            cases.push((&l[6], Box::new(move || batch_floor(cached, items))));
+            cases.push((&l[7], Box::new(move || batch_floor(&Zebra, items))));
+        }
+        let stats = measure_interleaved(budget * 2, &mut cases);
+        for ((label, _), stat) in cases.iter().zip(&stats) {
+            println!("{label:<66} {:>11.1} {:>11.1}", stat.median_us, stat.min_us);
+        }
+        for (k, med) in kinds.iter().zip(stats.chunks(8)) {
+            let med: Vec<f64> = med.iter().map(|s| s.median_us).collect();
             table.push((
                 n,
-                kind,
-                adjacent,
+                k.name,
+                k.adjacent,
                 med[0],
                 med[5],
                 med[6],
-                items.len(),
+                k.items.len(),
                 med[1],
                 med[7],
             ));

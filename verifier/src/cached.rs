@@ -194,88 +194,78 @@ impl BatchVerifier for CachedBatch {
 
     /// Checks `[8](-sum(z_i s_i) B + sum(z_i R_i) + sum(z_i k_i A_i)) == 0` with 128-bit
     /// random `z_i`.
-    // Scalar arithmetic is modulo the group order: it cannot overflow.
-    #[allow(non_snake_case, clippy::arithmetic_side_effects)]
+    #[allow(non_snake_case)]
     fn verify(self, rng: &mut DerivedRng) -> bool {
+        let Some((B_coeff, terms)) = self.terms(rng) else {
+            return false;
+        };
         if self.items.len() < MAX_TABLE_BATCH {
             if let Some(table) = self.cache.tables(&self.items, self.cache_capacity) {
-                return self.verify_with(&table, rng);
+                // Basepoint and keys from the precomputed tables, `R_i` dynamic.
+                if table.len() != terms.len().saturating_add(1) {
+                    return false;
+                }
+                let static_scalars = core::iter::once(B_coeff).chain(terms.iter().map(|t| t.zk));
+                return table
+                    .vartime_mixed_multiscalar_mul(
+                        static_scalars,
+                        terms.iter().map(|t| t.z),
+                        terms.iter().map(|t| t.r),
+                    )
+                    .mul_by_cofactor()
+                    .is_identity();
             }
         }
-        let n = self.items.len();
-        let mut coeffs: Vec<Scalar> = Vec::with_capacity(n.saturating_mul(2).saturating_add(1));
-        let mut points: Vec<EdwardsPoint> =
-            Vec::with_capacity(n.saturating_mul(2).saturating_add(1));
-        let mut B_coeff = Scalar::ZERO;
-        coeffs.push(Scalar::ZERO);
-        points.push(ED25519_BASEPOINT_POINT);
+        let mut keys: Vec<EdwardsPoint> = Vec::with_capacity(terms.len());
         for item in &self.items {
             let Some(A) = self.cache.get(&item.key, self.cache_capacity) else {
                 return false;
             };
-            let Some(R) = CompressedEdwardsY(item.r).decompress() else {
-                return false;
-            };
-            let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(item.s)) else {
-                return false;
-            };
-            let mut zb = [0u8; 16];
-            rng.fill(&mut zb);
-            let z = Scalar::from(u128::from_le_bytes(zb));
-            B_coeff -= z * s;
-            coeffs.push(z);
-            points.push(R);
-            coeffs.push(z * item.k);
-            points.push(A);
+            keys.push(A);
         }
-        if let Some(first) = coeffs.first_mut() {
-            *first = B_coeff;
-        }
-        EdwardsPoint::vartime_multiscalar_mul(coeffs.iter(), points.iter())
+        let coeffs = core::iter::once(B_coeff)
+            .chain(terms.iter().map(|t| t.z))
+            .chain(terms.iter().map(|t| t.zk));
+        let points = core::iter::once(ED25519_BASEPOINT_POINT)
+            .chain(terms.iter().map(|t| t.r))
+            .chain(keys);
+        EdwardsPoint::vartime_multiscalar_mul(coeffs, points)
             .mul_by_cofactor()
             .is_identity()
     }
 }
 
+/// One signature's part of the batch equation.
+struct Term {
+    /// Its random coefficient.
+    z: Scalar,
+    /// `R`, decompressed.
+    r: EdwardsPoint,
+    /// `z * k`, the coefficient of its key.
+    zk: Scalar,
+}
+
 impl CachedBatch {
-    /// The same equation with the basepoint and the keys taken from precomputed tables
-    /// (`table` holds `[B, A_1, .., A_n]` for exactly these items' keys, in order).
-    #[allow(non_snake_case, clippy::arithmetic_side_effects)]
-    fn verify_with(self, table: &VartimeEdwardsPrecomputation, rng: &mut DerivedRng) -> bool {
-        let n = self.items.len();
-        if table.len() != n.saturating_add(1) {
-            return false;
-        }
-        let mut static_scalars: Vec<Scalar> = Vec::with_capacity(n.saturating_add(1));
-        let mut dynamic_scalars: Vec<Scalar> = Vec::with_capacity(n);
-        let mut dynamic_points: Vec<EdwardsPoint> = Vec::with_capacity(n);
-        let mut B_coeff = Scalar::ZERO;
-        static_scalars.push(Scalar::ZERO);
+    /// Per signature: decompress `R`, check `s` is canonical, draw `z`; and the basepoint's
+    /// coefficient `-sum(z_i s_i)`. `None` when any `R` or `s` is invalid.
+    // Scalar arithmetic is modulo the group order: it cannot overflow.
+    #[allow(clippy::arithmetic_side_effects)]
+    fn terms(&self, rng: &mut DerivedRng) -> Option<(Scalar, Vec<Term>)> {
+        let mut b_coeff = Scalar::ZERO;
+        let mut terms = Vec::with_capacity(self.items.len());
         for item in &self.items {
-            let Some(R) = CompressedEdwardsY(item.r).decompress() else {
-                return false;
-            };
-            let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(item.s)) else {
-                return false;
-            };
+            let r = CompressedEdwardsY(item.r).decompress()?;
+            let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(item.s))?;
             let mut zb = [0u8; 16];
             rng.fill(&mut zb);
             let z = Scalar::from(u128::from_le_bytes(zb));
-            B_coeff -= z * s;
-            dynamic_scalars.push(z);
-            dynamic_points.push(R);
-            static_scalars.push(z * item.k);
+            b_coeff -= z * s;
+            terms.push(Term {
+                z,
+                r,
+                zk: z * item.k,
+            });
         }
-        if let Some(first) = static_scalars.first_mut() {
-            *first = B_coeff;
-        }
-        table
-            .vartime_mixed_multiscalar_mul(
-                static_scalars.iter(),
-                dynamic_scalars.iter(),
-                dynamic_points.iter(),
-            )
-            .mul_by_cofactor()
-            .is_identity()
+        Some((b_coeff, terms))
     }
 }

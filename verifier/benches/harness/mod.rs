@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::hint::black_box;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// Median and minimum of a measurement, in microseconds.
@@ -72,4 +72,29 @@ pub fn measure_interleaved(budget: Duration, cases: &mut [Case<'_>]) -> Vec<Stat
 pub fn load(path: &Path) -> ferry_verifier::LightBlock {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The value after `name` on the command line.
+pub fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+/// `--fixtures DIR`, by default `../shared/fixtures`.
+pub fn fixtures_dir() -> PathBuf {
+    arg("--fixtures")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures"))
+}
+
+/// `--budget-ms MS` per measurement.
+pub fn budget(default_ms: u64) -> Duration {
+    Duration::from_millis(
+        arg("--budget-ms")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default_ms),
+    )
 }

@@ -8,43 +8,14 @@
 #![cfg(feature = "alloc")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
+mod support;
 
 use ferry_verifier::ibc::{self, v2};
 use serde_json::Value;
-
-fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len().is_multiple_of(2), "odd-length hex {s:?}");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-fn to_hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
+use support::{hex, to_hex};
 
 fn vector(rel: &str) -> Option<Value> {
-    let root = PathBuf::from(std::env::var("FERRY_VECTORS").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors").to_string()
-    }));
-    let path = root.join(rel);
-    if !path.exists() {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!(
-                "conformance vectors missing: {} (set FERRY_VECTORS; CI=true makes this a failure)",
-                path.display()
-            );
-        }
-        eprintln!(
-            "skipping: conformance vectors missing at {}",
-            path.display()
-        );
-        return None;
-    }
-    let text = std::fs::read_to_string(&path).unwrap();
-    Some(serde_json::from_str(&text).unwrap())
+    Some(support::value(&support::vector_file(rel)?))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@
 #![cfg(feature = "alloc")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use ferry_verifier::merkle;
@@ -18,55 +20,18 @@ use ferry_verifier::proof::{
 };
 use ics23::commitment_proof::Proof as Variant;
 use serde_json::Value;
+use support::{hex, to_hex};
 
 // ---------------------------------------------------------------------------------------------
 // Vector loading
 // ---------------------------------------------------------------------------------------------
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-fn vectors_root() -> PathBuf {
-    PathBuf::from(std::env::var("FERRY_VECTORS").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors").to_string()
-    }))
-}
-
-/// The vector path `rel`, or `None` (skip) when it is missing outside CI.
 fn vector_path(rel: &str) -> Option<PathBuf> {
-    let path = vectors_root().join(rel);
-    if path.exists() {
-        return Some(path);
-    }
-    if in_ci() {
-        panic!(
-            "conformance vectors missing: {} (set FERRY_VECTORS; CI=true makes this a failure)",
-            path.display()
-        );
-    }
-    eprintln!(
-        "skipping: conformance vectors missing at {}",
-        path.display()
-    );
-    None
+    support::vector_file(rel)
 }
 
 fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len().is_multiple_of(2), "odd-length hex {s:?}");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap_or_else(|_| panic!("bad hex {s:?}")))
-        .collect()
-}
-
-fn to_hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    support::value(path)
 }
 
 fn base64(s: &str) -> Vec<u8> {

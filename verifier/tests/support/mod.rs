@@ -45,6 +45,23 @@ pub fn vector_set(sub: &str) -> Option<PathBuf> {
     Some(d)
 }
 
+/// The file `rel` under the vectors; `None` (skip) when it is missing outside CI, a failure
+/// under `CI=true`.
+pub fn vector_file(rel: &str) -> Option<PathBuf> {
+    let path = vectors()?.join(rel);
+    if path.exists() {
+        return Some(path);
+    }
+    if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
+        panic!(
+            "conformance vectors missing: {} (set FERRY_VECTORS; CI=true makes this a failure)",
+            path.display()
+        );
+    }
+    eprintln!("SKIP: conformance vectors missing at {}", path.display());
+    None
+}
+
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> T {
     let text =
         std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));

@@ -609,6 +609,7 @@ fn tally_two_thirds<const N: usize>(
 /// `VerifyCommitLightTrusting`'s tally: power of the *trusted* set whose members signed the
 /// untrusted commit for its block, matched by address, each counted once. Signatures already
 /// chosen count first, then further ones in commit order, until the threshold is exceeded.
+/// Each signature counted is chosen in `selection` and recorded in `counted`.
 fn tally_trusted<const N: usize>(
     commit: &Commit<N>,
     untrusted_validators: &ValidatorSet<N>,
@@ -616,6 +617,7 @@ fn tally_trusted<const N: usize>(
     threshold: TrustThreshold,
     all: bool,
     selection: &mut Selection<N>,
+    counted: &mut Selection<N>,
 ) -> Result<Result<(), VotingPowerTally>, VerificationError> {
     let needed = threshold.needed(trusted.total_power());
     let mut seen: [Option<u16>; N] = [None; N];
@@ -656,6 +658,7 @@ fn tally_trusted<const N: usize>(
                 *slot = u16::try_from(i).ok();
             }
             selection.choose(i);
+            counted.choose(i);
             tallied = tallied.saturating_add(tv.power());
             if !all && tallied > needed {
                 return Ok(Ok(()));
@@ -810,19 +813,74 @@ pub fn verify_commit<V: SignatureVerifier + Sync, const N: usize>(
     validators: &ValidatorSet<N>,
     options: &Options,
 ) -> Result<VotingPowerTally, VerificationError> {
+    match check_commit(backend, chain_id, commit, validators, None, options)? {
+        CommitOutcome::Signed(tally) => Ok(tally),
+        // Only a trusted set gives this outcome; none is given here.
+        CommitOutcome::NotEnoughTrust(tally) => {
+            Err(VerificationError::InsufficientTrustedPower(tally))
+        }
+    }
+}
+
+/// CometBFT's `batchVerifyThreshold`: a commit with fewer entries takes CometBFT's single
+/// path (`verifyCommitSingle`), where each signature is verified as it is counted, so a bad
+/// signature is an error even where the tally would fall short. From this many entries up,
+/// the tally comes first and no signature is verified when it falls short.
+pub const BATCH_VERIFY_THRESHOLD: usize = 2;
+
+/// What [`check_commit`] concluded when no rule was broken.
+enum CommitOutcome {
+    /// More than 2/3 of the signing set (and the trust threshold of the trusted set, when
+    /// given) signed, and every counted signature verifies.
+    Signed(VotingPowerTally),
+    /// Too little of the trusted set signed to tell.
+    NotEnoughTrust(VotingPowerTally),
+}
+
+/// The one commit pipeline behind [`verify`] and [`verify_commit`]: select, check, verify.
+///
+/// 1. [`commit_matches_validators`];
+/// 2. choose the signatures of the 2/3 tally of `validators` (commit order);
+/// 3. with `trusted`: choose those of the trust tally of the trusted set (by address); too
+///    little power is [`CommitOutcome::NotEnoughTrust`], after verifying the counted
+///    signatures when the commit takes CometBFT's single path ([`BATCH_VERIFY_THRESHOLD`]);
+/// 4. too little of the 2/3 tally is [`VerificationError::InsufficientSignedPower`];
+/// 5. every chosen signature verifies (one batch where possible).
+fn check_commit<V: SignatureVerifier + Sync, const N: usize>(
+    backend: &V,
+    chain_id: &ChainId,
+    commit: &Commit<N>,
+    validators: &ValidatorSet<N>,
+    trusted: Option<(&ValidatorSet<N>, TrustThreshold)>,
+    options: &Options,
+) -> Result<CommitOutcome, VerificationError> {
     commit_matches_validators(commit, validators)?;
+    let all = options.verify_all_signatures;
     let mut selection = Selection::<N>::new();
-    let tally = tally_two_thirds(
-        commit,
-        validators,
-        options.verify_all_signatures,
-        &mut selection,
-    );
+    let tally = tally_two_thirds(commit, validators, all, &mut selection);
+    if let Some((trusted, threshold)) = trusted {
+        let mut counted = Selection::<N>::new();
+        let trust = tally_trusted(
+            commit,
+            validators,
+            trusted,
+            threshold,
+            all,
+            &mut selection,
+            &mut counted,
+        )?;
+        if let Err(not_enough) = trust {
+            if commit.signatures.len() < BATCH_VERIFY_THRESHOLD {
+                verify_chosen(backend, commit, validators, chain_id, &counted, options)?;
+            }
+            return Ok(CommitOutcome::NotEnoughTrust(not_enough));
+        }
+    }
     if tally.tallied <= TrustThreshold::TWO_THIRDS.needed(tally.total) {
         return Err(VerificationError::InsufficientSignedPower(tally));
     }
     verify_chosen(backend, commit, validators, chain_id, &selection, options)?;
-    Ok(tally)
+    Ok(CommitOutcome::Signed(tally))
 }
 
 /// Power of `validators` whose members signed `commit` for its block, matched by address and
@@ -898,7 +956,10 @@ fn tally_by_address<V: SignatureVerifier + Sync, const N: usize>(
         tallied,
         trust_threshold: threshold.unwrap_or(TrustThreshold::ONE_THIRD),
     };
-    if needed.is_some_and(|n| tallied <= n) {
+    // CometBFT's batch path tallies before verifying anything; its single path (fewer than
+    // BATCH_VERIFY_THRESHOLD entries) verifies each counted signature first.
+    let verify_first = commit.signatures.len() < BATCH_VERIFY_THRESHOLD;
+    if !verify_first && needed.is_some_and(|n| tallied <= n) {
         return Err(VerificationError::InsufficientTrustedPower(tally));
     }
     let signers = commit
@@ -921,6 +982,9 @@ fn tally_by_address<V: SignatureVerifier + Sync, const N: usize>(
         chosen.count(),
         &options.batch_entropy,
     )?;
+    if needed.is_some_and(|n| tallied <= n) {
+        return Err(VerificationError::InsufficientTrustedPower(tally));
+    }
     Ok(tally)
 }
 
@@ -1010,33 +1074,16 @@ fn verify_inner<V: SignatureVerifier + Sync, const N: usize>(
     } else {
         trusted_validators_match(trusted, options.encoding)?;
     }
-    commit_matches_validators(commit, validators)?;
-
-    let all = options.verify_all_signatures;
-    let mut selection = Selection::<N>::new();
-    let tally = tally_two_thirds(commit, validators, all, &mut selection);
-    if !adjacent {
-        if let Err(not_enough) = tally_trusted(
-            commit,
-            validators,
-            trusted.next_validators,
-            options.trust_threshold,
-            all,
-            &mut selection,
-        )? {
-            return Ok(Some(not_enough));
-        }
-    }
-    if tally.tallied <= TrustThreshold::TWO_THIRDS.needed(tally.total) {
-        return Err(VerificationError::InsufficientSignedPower(tally));
-    }
-    verify_chosen(
+    let trusted_set = (!adjacent).then_some((trusted.next_validators, options.trust_threshold));
+    match check_commit(
         backend,
+        &header.chain_id,
         commit,
         validators,
-        &header.chain_id,
-        &selection,
+        trusted_set,
         options,
-    )?;
-    Ok(None)
+    )? {
+        CommitOutcome::Signed(_) => Ok(None),
+        CommitOutcome::NotEnoughTrust(tally) => Ok(Some(tally)),
+    }
 }

@@ -30,6 +30,22 @@ pub enum InputError {
         /// The field path and problem.
         error: String,
     },
+    /// A file that must hold text is not valid UTF-8 (exit 65): it was read, and it is
+    /// malformed.
+    NotUtf8 {
+        /// Where it came from.
+        source: String,
+        /// What the file should hold (e.g. "a light block (JSON)").
+        expected: &'static str,
+        /// Byte offset of the first invalid byte ([`std::str::Utf8Error::valid_up_to`]).
+        offset: usize,
+        /// That byte.
+        byte: u8,
+        /// The line it is on, from 1.
+        line: usize,
+        /// For files that may also be binary: why the bytes are not that either.
+        not_binary: Option<String>,
+    },
     /// An option value is not valid (exit 64).
     BadOption {
         /// The option.
@@ -44,7 +60,7 @@ impl InputError {
     pub fn exit_code(&self) -> i32 {
         match self {
             InputError::Unreadable { .. } => 66,
-            InputError::Malformed { .. } => 65,
+            InputError::Malformed { .. } | InputError::NotUtf8 { .. } => 65,
             InputError::BadOption { .. } => 64,
         }
     }
@@ -55,6 +71,24 @@ impl fmt::Display for InputError {
         match self {
             InputError::Unreadable { path, error } => write!(f, "cannot read {path}: {error}"),
             InputError::Malformed { source, error } => write!(f, "{source}: {error}"),
+            InputError::NotUtf8 {
+                source,
+                expected,
+                offset,
+                byte,
+                line,
+                not_binary,
+            } => {
+                write!(
+                    f,
+                    "{source}: not valid UTF-8: invalid byte 0x{byte:02X} at byte offset \
+                     {offset} (line {line}); expected UTF-8 text ({expected})"
+                )?;
+                match not_binary {
+                    Some(e) => write!(f, ", and the bytes are not valid binary either ({e})"),
+                    None => Ok(()),
+                }
+            }
             InputError::BadOption { option, error } => write!(f, "{option}: {error}"),
         }
     }
@@ -82,13 +116,54 @@ pub fn parse_light_block(text: &str, source: &str) -> Result<Box<LightBlock>, In
     Ok(Box::new(lb))
 }
 
-/// Reads and decodes a light-block file.
-pub fn read_light_block(path: &Path) -> Result<Box<LightBlock>, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|error| InputError::Unreadable {
+/// The bytes of a file as UTF-8 text, or [`InputError::NotUtf8`] naming the offset of the
+/// first invalid byte. `expected` says what the file should hold.
+pub fn utf8_text<'a>(
+    bytes: &'a [u8],
+    source: &str,
+    expected: &'static str,
+) -> Result<&'a str, InputError> {
+    std::str::from_utf8(bytes).map_err(|e| not_utf8(bytes, e, source, expected, None))
+}
+
+/// [`InputError::NotUtf8`] for `bytes`, whose decoding failed with `error`.
+pub(crate) fn not_utf8(
+    bytes: &[u8],
+    error: std::str::Utf8Error,
+    source: &str,
+    expected: &'static str,
+    not_binary: Option<String>,
+) -> InputError {
+    let offset = error.valid_up_to();
+    let before = bytes.get(..offset).unwrap_or(bytes);
+    InputError::NotUtf8 {
+        source: source.to_string(),
+        expected,
+        offset,
+        byte: bytes.get(offset).copied().unwrap_or(0),
+        line: 1 + before.iter().filter(|&&b| b == b'\n').count(),
+        not_binary,
+    }
+}
+
+/// Reads a whole file; a failure is [`InputError::Unreadable`] (exit 66).
+pub fn read_file(path: &Path) -> Result<Vec<u8>, InputError> {
+    std::fs::read(path).map_err(|error| InputError::Unreadable {
         path: path.display().to_string(),
         error,
-    })?;
-    parse_light_block(&text, &path.display().to_string())
+    })
+}
+
+/// Decodes the bytes of a light-block file (`ferry verify --trusted/--untrusted`): UTF-8
+/// JSON, then [`parse_light_block`].
+pub fn parse_light_block_file(bytes: &[u8], source: &str) -> Result<Box<LightBlock>, InputError> {
+    let text = utf8_text(bytes, source, "a light block (JSON)")?;
+    parse_light_block(text, source)
+}
+
+/// Reads and decodes a light-block file ([`parse_light_block_file`]).
+pub fn read_light_block(path: &Path) -> Result<Box<LightBlock>, InputError> {
+    parse_light_block_file(&read_file(path)?, &path.display().to_string())
 }
 
 /// Parses a duration: `14d`, `336h`, `90m`, `10s`, `1h30m`, `500ms` or plain seconds.
@@ -227,5 +302,25 @@ mod tests {
         v["validator_set"]["validators"][0]["voting_power"] = "99999999999999999999".into();
         let e = parse_light_block(&v.to_string(), "f").err().unwrap();
         assert!(e.to_string().contains("validator_set.validators[0]"), "{e}");
+    }
+
+    #[test]
+    fn invalid_utf8_is_malformed_at_its_offset() {
+        let mut bytes = EXAMPLE_TRUSTED.as_bytes().to_vec();
+        let at = EXAMPLE_TRUSTED.find("chain_id").unwrap();
+        bytes[at] = 0xC3; // a two-byte sequence cut short by the next ASCII byte
+        let e = parse_light_block_file(&bytes, "f").err().unwrap();
+        assert_eq!(e.exit_code(), 65);
+        let line = 1 + EXAMPLE_TRUSTED[..at].matches('\n').count();
+        let msg = e.to_string();
+        assert!(
+            msg.contains(&format!("0xC3 at byte offset {at} (line {line})")),
+            "{msg}"
+        );
+        // Unchanged bytes decode.
+        assert!(parse_light_block_file(EXAMPLE_TRUSTED.as_bytes(), "f").is_ok());
+        // A sequence truncated by the end of the file.
+        let e = utf8_text(b"ab\xE2\x82", "f", "x").err().unwrap();
+        assert!(e.to_string().contains("0xE2 at byte offset 2"), "{e}");
     }
 }

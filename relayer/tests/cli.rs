@@ -329,3 +329,154 @@ fn evidence_verify() {
         66
     );
 }
+
+/// `text` with the byte 0xFF (never valid in UTF-8) inserted at byte offset `at`.
+fn with_invalid_byte(text: &str, at: usize) -> Vec<u8> {
+    let mut b = text.as_bytes().to_vec();
+    b.insert(at, 0xFF);
+    b
+}
+
+fn write_bytes(name: &str, bytes: &[u8]) -> String {
+    let p = tmp(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.display().to_string()
+}
+
+/// A file that was read but is not UTF-8 where text is expected is malformed (65, not 66),
+/// and the message gives the offset of the first invalid byte.
+fn assert_not_utf8(args: &[&str], at: usize) {
+    let (code, out, err) = ferry(args);
+    assert_eq!(code, 65, "{args:?}: {out} {err}");
+    assert!(
+        err.contains(&format!("invalid byte 0xFF at byte offset {at}")),
+        "{args:?}: {err}"
+    );
+    assert!(err.contains("not valid UTF-8"), "{err}");
+}
+
+#[test]
+fn files_that_are_not_utf8_are_malformed_with_the_offset() {
+    let chain = Chain::generate("cli-utf8", 8, 4, 0);
+    let t_json = light_block_json(chain.block(1)).to_string();
+    let u_json = light_block_json(chain.block(2)).to_string();
+    let t = write("utf8-t.json", &t_json);
+    let u = write("utf8-u.json", &u_json);
+    // Inside the chain id's string: JSON would otherwise be well formed.
+    let at = t_json.find("cli-utf8").unwrap() + 3;
+    let bad_t = write_bytes("utf8-bad-t.json", &with_invalid_byte(&t_json, at));
+    let at_u = u_json.find("cli-utf8").unwrap() + 5;
+    let bad_u = write_bytes("utf8-bad-u.json", &with_invalid_byte(&u_json, at_u));
+    assert_not_utf8(&["verify", "--trusted", &bad_t, "--untrusted", &u], at);
+    assert_not_utf8(&["verify", "--trusted", &t, "--untrusted", &bad_u], at_u);
+    // An invalid byte at the very start, and a truncated multi-byte sequence at the end.
+    let first = write_bytes("utf8-first.json", b"\xff{}");
+    assert_not_utf8(&["verify", "--trusted", &first, "--untrusted", &u], 0);
+    let mut truncated = u_json.clone().into_bytes();
+    truncated.extend_from_slice(b" \xe2\x82");
+    let truncated = write_bytes("utf8-truncated.json", &truncated);
+    let (code, _, err) = ferry(&["verify", "--trusted", &t, "--untrusted", &truncated]);
+    assert_eq!(code, 65, "{err}");
+    assert!(
+        err.contains(&format!("at byte offset {}", u_json.len() + 1)),
+        "{err}"
+    );
+
+    // Evidence: the node's view (an array of light blocks) and the evidence file.
+    let view =
+        serde_json::Value::Array((1..=8).map(|h| light_block_json(chain.block(h))).collect())
+            .to_string();
+    let at_v = view.rfind("cli-utf8").unwrap();
+    let bad_view = write_bytes("utf8-view.json", &with_invalid_byte(&view, at_v));
+    let cid = ChainId::new("cli-utf8").unwrap();
+    let mk =
+        |b: u8| ferry_fixtures::unsigned_vote(5, b, Time::from_unix(1_735_689_621, 0).unwrap());
+    let (mut a, mut b) = (mk(1), mk(2));
+    sign_vote(&cid, chain.sets[4][0].key, &mut a);
+    sign_vote(&cid, chain.sets[4][0].key, &mut b);
+    let ev = DuplicateVoteEvidence::new(
+        a,
+        b,
+        chain.block(5).header().time,
+        &chain.block(5).validators,
+    )
+    .unwrap();
+    let ev_json = evidence_json(&Evidence::DuplicateVote(ev)).to_string();
+    let e = write("utf8-ev.json", &ev_json);
+    let view_ok = write("utf8-view-ok.json", &view);
+    assert_eq!(
+        ferry(&[
+            "evidence",
+            "verify",
+            "--trusted",
+            &view_ok,
+            "--evidence",
+            &e
+        ])
+        .0,
+        0
+    );
+    assert_not_utf8(
+        &[
+            "evidence",
+            "verify",
+            "--trusted",
+            &bad_view,
+            "--evidence",
+            &e,
+        ],
+        at_v,
+    );
+    let at_e = ev_json.find("tendermint/").unwrap() + 4;
+    let bad_e = write_bytes("utf8-ev-bad.json", &with_invalid_byte(&ev_json, at_e));
+    assert_not_utf8(
+        &[
+            "evidence",
+            "verify",
+            "--trusted",
+            &view_ok,
+            "--evidence",
+            &bad_e,
+        ],
+        at_e,
+    );
+
+    // Proofs: an abci_query JSON response and a hex CommitmentProof with an invalid byte are
+    // neither text nor binary protobuf.
+    let q = r#"{"result": {"response": {"code": 0, "proofOps": {"ops": []}}}}"#;
+    let at_q = q.find("proofOps").unwrap();
+    let bad_q = write_bytes("utf8-query.json", &with_invalid_byte(q, at_q));
+    let proof_args = |p: &str, specs: &str| -> Vec<String> {
+        [
+            "proof", "verify", "--root", "00", "--key", "00", "--proof", p, "--specs", specs,
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let args = proof_args(&bad_q, "iavl");
+    assert_not_utf8(&args.iter().map(String::as_str).collect::<Vec<_>>(), at_q);
+    let hex = "0a0a0a03".repeat(8);
+    let bad_hex = write_bytes("utf8-proof.hex", &with_invalid_byte(&hex, 9));
+    let args = proof_args(&bad_hex, "iavl");
+    assert_not_utf8(&args.iter().map(String::as_str).collect::<Vec<_>>(), 9);
+    // A specs file of hex lines with an invalid byte.
+    let spec_hex: String =
+        ferry_verifier::pb::Message::encode_to_vec(&ferry_verifier::proof::iavl_spec())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+    let good_specs = write("utf8-specs.hex", &format!("{spec_hex}\n"));
+    let bad_specs = write_bytes(
+        "utf8-specs-bad.hex",
+        &with_invalid_byte(&format!("{spec_hex}\n{spec_hex}\n"), spec_hex.len() + 3),
+    );
+    let proof = write("utf8-good.hex", "0a00");
+    let args = proof_args(&proof, &good_specs);
+    let (code, out, err) = ferry(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 1, "a valid specs file is accepted: {out} {err}");
+    let args = proof_args(&proof, &bad_specs);
+    assert_not_utf8(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        spec_hex.len() + 3,
+    );
+}

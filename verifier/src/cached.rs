@@ -18,12 +18,10 @@ use std::sync::RwLock;
 
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint, VartimeEdwardsPrecomputation};
-use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::{
-    IsIdentity, VartimeMultiscalarMul, VartimePrecomputedMultiscalarMul,
-};
-use sha2::{Digest, Sha512};
+use curve25519_dalek::traits::{IsIdentity, VartimePrecomputedMultiscalarMul};
+use sha2::Digest;
 
+use crate::batch::{self, Item};
 use crate::crypto::{BatchVerifier, DerivedRng, SignatureVerifier, Zebra};
 use crate::types::{PublicKey, Signature};
 
@@ -151,14 +149,6 @@ impl SignatureVerifier for CachedZebra {
     }
 }
 
-/// One queued signature: key bytes, `R` bytes, `s` bytes and the challenge `k`.
-struct Item {
-    key: [u8; 32],
-    r: [u8; 32],
-    s: [u8; 32],
-    k: Scalar,
-}
-
 /// A batch of [`CachedZebra`].
 pub struct CachedBatch {
     cache: Arc<KeyCache>,
@@ -166,41 +156,20 @@ pub struct CachedBatch {
     items: Vec<Item>,
 }
 
-fn halves(sig: &Signature) -> ([u8; 32], [u8; 32]) {
-    let mut r = [0u8; 32];
-    let mut s = [0u8; 32];
-    if let (Some(a), Some(b)) = (sig.0.get(..32), sig.0.get(32..)) {
-        r.copy_from_slice(a);
-        s.copy_from_slice(b);
-    }
-    (r, s)
-}
-
 impl BatchVerifier for CachedBatch {
     fn queue(&mut self, key: &PublicKey, msg: &[u8], sig: &Signature) {
-        let (r, s) = halves(sig);
-        let mut h = Sha512::new();
-        h.update(r);
-        h.update(key.0);
-        h.update(msg);
-        let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
-        self.items.push(Item {
-            key: key.0,
-            r,
-            s,
-            k,
-        });
+        self.items.push(Item::new(key, msg, sig));
     }
 
-    /// Checks `[8](-sum(z_i s_i) B + sum(z_i R_i) + sum(z_i k_i A_i)) == 0` with 128-bit
-    /// random `z_i`.
+    /// Checks the batch equation of [`crate::batch`], keys from the cache, and the
+    /// basepoint and keys from precomputed tables when this signer list recurs.
     #[allow(non_snake_case)]
     fn verify(self, rng: &mut DerivedRng) -> bool {
-        let Some((B_coeff, terms)) = self.terms(rng) else {
-            return false;
-        };
         if self.items.len() < MAX_TABLE_BATCH {
             if let Some(table) = self.cache.tables(&self.items, self.cache_capacity) {
+                let Some((B_coeff, terms)) = batch::terms(&self.items, rng) else {
+                    return false;
+                };
                 // Basepoint and keys from the precomputed tables, `R_i` dynamic.
                 if table.len() != terms.len().saturating_add(1) {
                     return false;
@@ -216,56 +185,7 @@ impl BatchVerifier for CachedBatch {
                     .is_identity();
             }
         }
-        let mut keys: Vec<EdwardsPoint> = Vec::with_capacity(terms.len());
-        for item in &self.items {
-            let Some(A) = self.cache.get(&item.key, self.cache_capacity) else {
-                return false;
-            };
-            keys.push(A);
-        }
-        let coeffs = core::iter::once(B_coeff)
-            .chain(terms.iter().map(|t| t.z))
-            .chain(terms.iter().map(|t| t.zk));
-        let points = core::iter::once(ED25519_BASEPOINT_POINT)
-            .chain(terms.iter().map(|t| t.r))
-            .chain(keys);
-        EdwardsPoint::vartime_multiscalar_mul(coeffs, points)
-            .mul_by_cofactor()
-            .is_identity()
-    }
-}
-
-/// One signature's part of the batch equation.
-struct Term {
-    /// Its random coefficient.
-    z: Scalar,
-    /// `R`, decompressed.
-    r: EdwardsPoint,
-    /// `z * k`, the coefficient of its key.
-    zk: Scalar,
-}
-
-impl CachedBatch {
-    /// Per signature: decompress `R`, check `s` is canonical, draw `z`; and the basepoint's
-    /// coefficient `-sum(z_i s_i)`. `None` when any `R` or `s` is invalid.
-    // Scalar arithmetic is modulo the group order: it cannot overflow.
-    #[allow(clippy::arithmetic_side_effects)]
-    fn terms(&self, rng: &mut DerivedRng) -> Option<(Scalar, Vec<Term>)> {
-        let mut b_coeff = Scalar::ZERO;
-        let mut terms = Vec::with_capacity(self.items.len());
-        for item in &self.items {
-            let r = CompressedEdwardsY(item.r).decompress()?;
-            let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(item.s))?;
-            let mut zb = [0u8; 16];
-            rng.fill(&mut zb);
-            let z = Scalar::from(u128::from_le_bytes(zb));
-            b_coeff -= z * s;
-            terms.push(Term {
-                z,
-                r,
-                zk: z * item.k,
-            });
-        }
-        Some((b_coeff, terms))
+        let (cache, capacity) = (&self.cache, self.cache_capacity);
+        batch::verify_with(&self.items, rng, |k| cache.get(k, capacity))
     }
 }

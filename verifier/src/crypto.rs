@@ -166,7 +166,9 @@ impl<B: SignatureVerifier> SignatureVerifier for Single<B> {
     }
 }
 
-/// The `ed25519-zebra` 5 backend (feature `zebra`); batches under `alloc`.
+/// The `ed25519-zebra` 5 backend (feature `zebra`), the default: single signatures by
+/// ed25519-zebra; under `alloc`, batches by Ferry's ZIP-215 batch equation on
+/// curve25519-dalek ([`crate::batch`], the same rules), stateless.
 #[cfg(feature = "zebra")]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Zebra;
@@ -174,7 +176,7 @@ pub struct Zebra;
 #[cfg(feature = "zebra")]
 impl SignatureVerifier for Zebra {
     #[cfg(feature = "alloc")]
-    type Batch = ZebraBatch;
+    type Batch = crate::batch::ZebraBatch;
     #[cfg(not(feature = "alloc"))]
     type Batch = NoBatch;
 
@@ -188,31 +190,12 @@ impl SignatureVerifier for Zebra {
     }
 
     #[cfg(feature = "alloc")]
-    fn batch(&self, _capacity: usize) -> Option<ZebraBatch> {
-        Some(ZebraBatch(ed25519_zebra::batch::Verifier::new()))
+    fn batch(&self, capacity: usize) -> Option<Self::Batch> {
+        Some(crate::batch::ZebraBatch::with_capacity(capacity))
     }
     #[cfg(not(feature = "alloc"))]
     fn batch(&self, _capacity: usize) -> Option<NoBatch> {
         None
-    }
-}
-
-/// A batch of the `ed25519-zebra` backend.
-#[cfg(all(feature = "zebra", feature = "alloc"))]
-pub struct ZebraBatch(ed25519_zebra::batch::Verifier);
-
-#[cfg(all(feature = "zebra", feature = "alloc"))]
-impl BatchVerifier for ZebraBatch {
-    fn queue(&mut self, key: &PublicKey, msg: &[u8], sig: &Signature) {
-        let item = ed25519_zebra::batch::Item::from((
-            ed25519_zebra::VerificationKeyBytes::from(key.0),
-            ed25519_zebra::Signature::from_bytes(&sig.0),
-            msg,
-        ));
-        self.0.queue(item);
-    }
-    fn verify(self, rng: &mut DerivedRng) -> bool {
-        self.0.verify(rng).is_ok()
     }
 }
 

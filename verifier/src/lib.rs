@@ -64,6 +64,8 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+#[cfg(all(feature = "zebra", feature = "alloc"))]
+pub mod batch;
 #[cfg(feature = "alloc")]
 pub mod bisect;
 pub mod block;

@@ -1,4 +1,5 @@
-//! The signature backends agree: ed25519-zebra, ed25519-consensus and the cached-key batch
+//! The signature backends agree: ed25519-zebra (and its own batch verifier), ed25519-consensus,
+//! Ferry's batch of the `Zebra` backend and the cached-key batch
 //! verifier give the same answer, single and batched, on ZIP-215's edge cases (small-order
 //! and non-canonically encoded points, non-canonical scalars, undecodable points) and on real
 //! signatures.
@@ -14,6 +15,22 @@ fn signed(msg: &[u8], seed: u8) -> (PublicKey, Signature) {
 
 fn single<B: SignatureVerifier>(b: &B, k: &PublicKey, m: &[u8], s: &Signature) -> bool {
     b.verify(k, m, s)
+}
+
+/// ed25519-zebra's own batch verifier: the reference for Ferry's batch equation, which the
+/// `Zebra` backend and `CachedZebra` use.
+fn zebra_own_batch(items: &[(PublicKey, Vec<u8>, Signature)]) -> bool {
+    let mut v = ed25519_zebra::batch::Verifier::new();
+    let mut t = Transcript::new(&[9; 32]);
+    for (k, m, s) in items {
+        t.append(k, m, s);
+        v.queue((
+            ed25519_zebra::VerificationKeyBytes::from(k.0),
+            ed25519_zebra::Signature::from_bytes(&s.0),
+            &m[..],
+        ));
+    }
+    v.verify(t.rng()).is_ok()
 }
 
 fn batch<B: SignatureVerifier>(b: &B, items: &[(PublicKey, Vec<u8>, Signature)]) -> bool {
@@ -121,14 +138,15 @@ fn zip215_edge_cases_agree() {
         assert_eq!((z, c, f), (expected, expected, expected), "single: {name}");
         // In a batch beside a good signature, the batch holds iff the edge case does.
         let items = vec![(gk, msg.clone(), gs), (k, msg.clone(), s)];
-        let (bz, bc, bf) = (
+        let (bz, bc, bf, reference) = (
             batch(&Zebra, &items),
             batch(&Consensus, &items),
             batch(&cached, &items),
+            zebra_own_batch(&items),
         );
         assert_eq!(
-            (bz, bc, bf),
-            (expected, expected, expected),
+            (bz, bc, bf, reference),
+            (expected, expected, expected, expected),
             "batch: {name}"
         );
         // And twice, from a warm key cache.
@@ -149,6 +167,7 @@ fn real_signatures_agree() {
     }
     assert!(batch(&Zebra, &items));
     assert!(batch(&Consensus, &items));
+    assert!(zebra_own_batch(&items));
     // Cold, then warm: the second sighting of a signer list builds precomputed tables, later
     // batches use them.
     for _ in 0..3 {
@@ -174,6 +193,7 @@ fn real_signatures_agree() {
         assert!(!single(&Zebra, k, m, s), "{what} {pos}");
         assert!(!single(&Consensus, k, m, s), "{what} {pos}");
         assert!(!batch(&Zebra, &bad), "{what} {pos}");
+        assert!(!zebra_own_batch(&bad), "{what} {pos}");
         assert!(!batch(&Consensus, &bad), "{what} {pos}");
         assert!(!batch(&cached, &bad), "{what} {pos}");
     }

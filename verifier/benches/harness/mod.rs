@@ -5,28 +5,24 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// Median and minimum of a measurement, in microseconds.
+/// Median, spread (10th and 90th percentiles) and minimum of a measurement, in microseconds.
 pub struct Stat {
     pub median_us: f64,
+    pub p10_us: f64,
+    pub p90_us: f64,
     pub min_us: f64,
 }
 
-pub fn measure<T>(budget: Duration, mut f: impl FnMut() -> T) -> Stat {
-    // Warm up, then take samples until the budget is spent (at least 15).
-    for _ in 0..3 {
-        black_box(f());
-    }
-    let mut samples = vec![];
-    let start = Instant::now();
-    while samples.len() < 15 || (start.elapsed() < budget && samples.len() < 2000) {
-        let t = Instant::now();
-        black_box(f());
-        samples.push(t.elapsed().as_secs_f64() * 1e6);
-    }
-    samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    Stat {
-        median_us: samples[samples.len() / 2],
-        min_us: samples[0],
+impl Stat {
+    fn of(mut samples: Vec<f64>) -> Stat {
+        samples.sort_by(|a, b| a.total_cmp(b));
+        let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
+        Stat {
+            median_us: at(0.5),
+            p10_us: at(0.1),
+            p90_us: at(0.9),
+            min_us: samples[0],
+        }
     }
 }
 
@@ -42,7 +38,7 @@ pub fn measure_interleaved(budget: Duration, cases: &mut [Case<'_>]) -> Vec<Stat
             assert!(black_box(f()));
         }
     }
-    let rounds = 10;
+    let rounds = 20;
     let slice = budget / rounds;
     for _ in 0..rounds {
         for (i, (_, f)) in cases.iter_mut().enumerate() {
@@ -56,16 +52,7 @@ pub fn measure_interleaved(budget: Duration, cases: &mut [Case<'_>]) -> Vec<Stat
             }
         }
     }
-    samples
-        .into_iter()
-        .map(|mut v| {
-            v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-            Stat {
-                median_us: v[v.len() / 2],
-                min_us: v[0],
-            }
-        })
-        .collect()
+    samples.into_iter().map(Stat::of).collect()
 }
 
 /// A light block from a JSON file.

@@ -25,8 +25,8 @@ use crate::batch::{self, Item};
 use crate::crypto::{BatchVerifier, DerivedRng, SignatureVerifier, Zebra};
 use crate::types::{PublicKey, Signature};
 
-/// How many signer lists keep precomputed tables (about 8 KB per key each).
-const MAX_TABLES: usize = 16;
+/// How many halves of signer lists keep precomputed tables (about 8 KB per key each).
+const MAX_TABLES: usize = 32;
 
 /// Precomputed tables serve batches below this many signatures. Larger batches (2n + 1 >= 190
 /// points) go to curve25519-dalek's Pippenger multiplication, which the precomputed (Straus)
@@ -39,9 +39,9 @@ const MAX_TABLE_BATCH: usize = 95;
 struct KeyCache {
     // `None` records a key that does not decompress.
     points: RwLock<HashMap<[u8; 32], Option<EdwardsPoint>>>,
-    // Precomputed multiples of the basepoint and of each key of a signer list that recurs
-    // (a light client checks the same top validators block after block), by a hash of the
-    // list; `None` marks a list seen once.
+    // Precomputed multiples of each key of a half of a signer list that recurs (a light
+    // client checks the same top validators block after block), by a hash of the half's
+    // keys; `None` marks a half seen once.
     tables: RwLock<HashMap<[u8; 32], Option<Arc<VartimeEdwardsPrecomputation>>>>,
 }
 
@@ -68,35 +68,41 @@ impl KeyCache {
         p
     }
 
-    /// The precomputed tables of `[B, A_1, .., A_n]` for this signer list, built the second
-    /// time the list is seen.
-    fn tables(&self, items: &[Item], capacity: usize) -> Option<Arc<VartimeEdwardsPrecomputation>> {
+    /// The precomputed table of this chunk of keys: the cached one, or one built now when
+    /// the chunk was seen before and `budget` (keys whose tables may still be built in this
+    /// verification) allows; `None` otherwise.
+    fn table(
+        &self,
+        chunk: &[Item],
+        budget: &mut usize,
+        capacity: usize,
+    ) -> Option<Arc<VartimeEdwardsPrecomputation>> {
         let mut h = sha2::Sha256::new();
-        for item in items {
+        for item in chunk {
             h.update(item.key);
         }
         let id: [u8; 32] = h.finalize().into();
-        if let Ok(map) = self.tables.read() {
-            match map.get(&id) {
-                Some(Some(t)) => return Some(t.clone()),
-                Some(None) => {}
-                None => {
-                    drop(map);
-                    if let Ok(mut map) = self.tables.write() {
-                        if map.len() >= MAX_TABLES {
-                            map.clear();
-                        }
-                        map.insert(id, None);
+        let seen = match self.tables.read().ok()?.get(&id) {
+            Some(Some(t)) => return Some(t.clone()),
+            Some(None) => true,
+            None => false,
+        };
+        if !seen || chunk.len() > *budget {
+            if !seen {
+                if let Ok(mut map) = self.tables.write() {
+                    if map.len() >= MAX_TABLES {
+                        map.clear();
                     }
-                    return None;
+                    map.insert(id, None);
                 }
             }
+            return None;
         }
-        let mut points = Vec::with_capacity(items.len().saturating_add(1));
-        points.push(ED25519_BASEPOINT_POINT);
-        for item in items {
+        let mut points = Vec::with_capacity(chunk.len());
+        for item in chunk {
             points.push(self.get(&item.key, capacity)?);
         }
+        *budget = budget.saturating_sub(chunk.len());
         let table = Arc::new(VartimeEdwardsPrecomputation::new(points));
         if let Ok(mut map) = self.tables.write() {
             map.insert(id, Some(table.clone()));
@@ -131,6 +137,15 @@ impl CachedZebra {
     pub fn cached_keys(&self) -> usize {
         self.cache.points.read().map(|m| m.len()).unwrap_or(0)
     }
+
+    /// Number of precomputed tables held (one per half of a recurring signer list).
+    pub fn cached_tables(&self) -> usize {
+        self.cache
+            .tables
+            .read()
+            .map(|m| m.values().filter(|t| t.is_some()).count())
+            .unwrap_or(0)
+    }
 }
 
 impl SignatureVerifier for CachedZebra {
@@ -161,31 +176,69 @@ impl BatchVerifier for CachedBatch {
         self.items.push(Item::new(key, msg, sig));
     }
 
-    /// Checks the batch equation of [`crate::batch`], keys from the cache, and the
-    /// basepoint and keys from precomputed tables when this signer list recurs.
-    #[allow(non_snake_case)]
+    /// Checks the batch equation of [`crate::batch`] with keys from the cache, and from
+    /// precomputed tables for the chunks of a signer list that recur.
+    ///
+    /// A list is cut into two halves, each with its own table once the list recurs. A key's
+    /// table costs about two key decompressions to build, so one verification builds at most
+    /// one half's: one that builds a table is no slower than one with cold keys, and a
+    /// recurring list is fully tabled from its fourth sighting on.
+    #[allow(non_snake_case, clippy::arithmetic_side_effects)]
     fn verify(self, rng: &mut DerivedRng) -> bool {
-        if self.items.len() < MAX_TABLE_BATCH {
-            if let Some(table) = self.cache.tables(&self.items, self.cache_capacity) {
-                let Some((B_coeff, terms)) = batch::terms(&self.items, rng) else {
-                    return false;
-                };
-                // Basepoint and keys from the precomputed tables, `R_i` dynamic.
-                if table.len() != terms.len().saturating_add(1) {
-                    return false;
+        let (cache, capacity) = (&self.cache, self.cache_capacity);
+        if self.items.len() >= MAX_TABLE_BATCH {
+            return batch::verify_with(&self.items, rng, |k| cache.get(k, capacity));
+        }
+        // Two chunks (halves) per list, a table each: one more table per verification.
+        let half = self.items.len().div_ceil(2).max(1);
+        let mut budget = half;
+        let chunks: Vec<(&[Item], Option<Arc<VartimeEdwardsPrecomputation>>)> = self
+            .items
+            .chunks(half)
+            .map(|c| (c, cache.table(c, &mut budget, capacity)))
+            .collect();
+        if chunks.iter().all(|(_, t)| t.is_none()) {
+            return batch::verify_with(&self.items, rng, |k| cache.get(k, capacity));
+        }
+        let Some((B_coeff, terms)) = batch::terms(&self.items, rng) else {
+            return false;
+        };
+        // Dynamic: B, every R_i, and the keys of chunks without a table.
+        let mut scalars = Vec::with_capacity(terms.len().saturating_mul(2).saturating_add(1));
+        let mut points = Vec::with_capacity(scalars.capacity());
+        scalars.push(B_coeff);
+        points.push(ED25519_BASEPOINT_POINT);
+        for t in &terms {
+            scalars.push(t.z);
+            points.push(t.r);
+        }
+        let mut tabled = Vec::new();
+        let mut offset = 0;
+        for (chunk, table) in &chunks {
+            let zk = terms.get(offset..offset + chunk.len()).unwrap_or(&[]);
+            offset += chunk.len();
+            match table {
+                Some(t) => tabled.push((t, zk)),
+                None => {
+                    for (item, t) in chunk.iter().zip(zk) {
+                        let Some(A) = cache.get(&item.key, capacity) else {
+                            return false;
+                        };
+                        scalars.push(t.zk);
+                        points.push(A);
+                    }
                 }
-                let static_scalars = core::iter::once(B_coeff).chain(terms.iter().map(|t| t.zk));
-                return table
-                    .vartime_mixed_multiscalar_mul(
-                        static_scalars,
-                        terms.iter().map(|t| t.z),
-                        terms.iter().map(|t| t.r),
-                    )
-                    .mul_by_cofactor()
-                    .is_identity();
             }
         }
-        let (cache, capacity) = (&self.cache, self.cache_capacity);
-        batch::verify_with(&self.items, rng, |k| cache.get(k, capacity))
+        // The first table takes the dynamic points too; each further one adds its sum.
+        let mut tabled = tabled.into_iter();
+        let Some((first, zk)) = tabled.next() else {
+            return false;
+        };
+        let mut sum = first.vartime_mixed_multiscalar_mul(zk.iter().map(|t| t.zk), scalars, points);
+        for (table, zk) in tabled {
+            sum += table.vartime_multiscalar_mul(zk.iter().map(|t| t.zk));
+        }
+        sum.mul_by_cofactor().is_identity()
     }
 }

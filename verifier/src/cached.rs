@@ -34,6 +34,11 @@ const MAX_TABLES: usize = 32;
 /// signatures: 3.0-3.3 ms with tables, 2.8-3.0 ms without).
 const MAX_TABLE_BATCH: usize = 95;
 
+/// Nor below this many: for a handful of signatures, the extra multiplication pass of a
+/// second table costs more than the tables save (4 validators, 2 signatures: 90 us with
+/// tables, 81 us without, in one `scripts/bench.sh` run).
+const MIN_TABLE_BATCH: usize = 8;
+
 /// Decompressed keys, shared by the batches of one [`CachedZebra`].
 #[derive(Default)]
 struct KeyCache {
@@ -186,7 +191,7 @@ impl BatchVerifier for CachedBatch {
     #[allow(non_snake_case, clippy::arithmetic_side_effects)]
     fn verify(self, rng: &mut DerivedRng) -> bool {
         let (cache, capacity) = (&self.cache, self.cache_capacity);
-        if self.items.len() >= MAX_TABLE_BATCH {
+        if !(MIN_TABLE_BATCH..MAX_TABLE_BATCH).contains(&self.items.len()) {
             return batch::verify_with(&self.items, rng, |k| cache.get(k, capacity));
         }
         // Two chunks (halves) per list, a table each: one more table per verification.

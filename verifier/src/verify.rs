@@ -771,26 +771,40 @@ fn verify_chosen<V: SignatureVerifier + Sync, const N: usize>(
                 let part = chosen.clone().skip(t.saturating_mul(per)).take(per);
                 verify_signers(backend, commit, template, part, per, &options.batch_entropy)
             };
+            // Parts are claimed, not assigned: a thread that starts late (the other cores
+            // busy) finds its part already done by this one, so a verification never waits
+            // for a thread that has not started; at worst it costs the thread's start-up.
+            let next = core::sync::atomic::AtomicUsize::new(0);
+            let work = || {
+                let mut done: heapless::Vec<(usize, Check), 16> = heapless::Vec::new();
+                loop {
+                    let t = next.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+                    if t >= threads {
+                        return done;
+                    }
+                    // At most `threads` (<= 16) parts: the push cannot fail.
+                    let _ = done.push((t, run(t)));
+                }
+            };
             return std::thread::scope(|s| {
-                // Parts 1.. on new threads (inline if a thread cannot be had), part 0 here.
                 let spawned: heapless::Vec<_, 16> = (1..threads)
-                    .map(|t| {
-                        std::thread::Builder::new()
-                            .spawn_scoped(s, move || run(t))
-                            .map_err(|_| t)
-                    })
+                    .filter_map(|_| std::thread::Builder::new().spawn_scoped(s, work).ok())
                     .collect();
-                let mut result = run(0);
-                for h in spawned {
-                    let r = match h {
-                        Ok(handle) => handle.join().unwrap_or(Err(VerificationError::Encoding)),
-                        Err(t) => run(t),
-                    };
-                    if result.is_ok() {
-                        result = r;
+                let mut done = work();
+                for handle in spawned {
+                    match handle.join() {
+                        Ok(theirs) => done.extend(theirs),
+                        // A panicking check is a bug: refuse rather than accept.
+                        Err(_) => return Err(VerificationError::BatchDisagreement),
                     }
                 }
-                result
+                // The first failing part in commit order names the first bad signature, as
+                // the sequential path would.
+                done.sort_unstable_by_key(|(t, _)| *t);
+                done.into_iter()
+                    .map(|(_, r)| r)
+                    .find(Result::is_err)
+                    .unwrap_or(Ok(()))
             });
         }
     }

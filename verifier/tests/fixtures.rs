@@ -189,6 +189,35 @@ fn corrupt_signatures_fail() {
 }
 
 #[test]
+fn parallel_path_names_the_same_bad_signature() {
+    // The parallel path splits the counted signatures into parts claimed by whichever thread
+    // is free; whatever thread checks which part, the verdict names the first bad signature
+    // in commit order, as the sequential path does.
+    let par = Options {
+        parallel: true,
+        ..opts()
+    };
+    for (n, f) in sizes().into_iter().filter(|(n, _)| *n >= 150) {
+        let (votes, prefix) = counted_prefix(&f.h2);
+        let (early, late) = (votes[1], votes[prefix - 2]);
+        for bad_at in [vec![late], vec![early, late]] {
+            let mut bad = f.h2.clone();
+            for &i in &bad_at {
+                flip_signature(&mut bad, i, 5);
+            }
+            let expected = check(&f, &bad, &opts());
+            assert!(
+                matches!(&expected, Verdict::Invalid(VerificationError::InvalidSignature { index, .. }) if *index == bad_at[0]),
+                "{n}: {expected:?}"
+            );
+            for _ in 0..20 {
+                assert_eq!(check(&f, &bad, &par), expected, "{n} parallel");
+            }
+        }
+    }
+}
+
+#[test]
 fn corrupt_header_fields_fail() {
     for (n, f) in sizes() {
         for (name, block) in [("adjacent", &f.h2), ("skipping", &f.h100)] {

@@ -199,3 +199,25 @@ fn real_signatures_agree() {
         assert!(!batch(&cached, &bad), "{what} {pos}");
     }
 }
+
+#[test]
+fn large_batches_agree() {
+    // 60 to 94 signatures make 121 to 189 points, which Ferry's batch pads up to
+    // curve25519-dalek's Pippenger method: good batches pass, any one bad signature fails.
+    for n in [59usize, 60, 70, 94, 95] {
+        let mut items = vec![];
+        for i in 0..n {
+            let msg = vec![i as u8; 1 + i % 13];
+            let (k, s) = signed(&msg, i as u8);
+            items.push((k, msg, s));
+        }
+        assert!(batch(&Zebra, &items), "{n}");
+        assert!(zebra_own_batch(&items), "{n}");
+        for bad_at in [0, n / 2, n - 1] {
+            let mut bad = items.clone();
+            bad[bad_at].2 .0[9] ^= 0x10;
+            assert!(!batch(&Zebra, &bad), "{n} {bad_at}");
+            assert!(!zebra_own_batch(&bad), "{n} {bad_at}");
+        }
+    }
+}

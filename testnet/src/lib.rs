@@ -298,24 +298,23 @@ pub fn binary_in(dir: &Path, name: &'static str) -> Result<PathBuf, Error> {
 #[allow(clippy::panic)]
 pub fn require_chains() -> bool {
     let dir = chains_dir();
-    let missing: Vec<Error> = ["cometbft", "simd"]
+    let missing: Vec<String> = ["cometbft", "simd"]
         .into_iter()
-        .filter_map(|name| binary_in(&dir, name).err())
+        .filter_map(|name| match binary_in(&dir, name) {
+            Ok(_) => None,
+            Err(_) => Some(dir.join(name).display().to_string()),
+        })
         .collect();
     if missing.is_empty() {
         return true;
     }
-    let what = missing
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ");
+    let missing = missing.join(", ");
     if is_ci() {
-        panic!("CI=true and the real chains are missing: {what}");
+        panic!("CI=true and the real chains are missing ({missing}): {INSTALL_HINT}");
     }
     let _ = writeln!(
         std::io::stderr(),
-        "SKIPPED (no real chains): run bash scripts/chains/install.sh ({what})"
+        "SKIPPED (no real chains): run bash scripts/chains/install.sh (missing: {missing})"
     );
     false
 }

@@ -128,6 +128,11 @@ fn list_logs(dir: &Path) -> String {
     }
 }
 
+/// Whether the log file holds `needle` anywhere.
+pub(crate) fn log_contains(path: &Path, needle: &str) -> bool {
+    std::fs::read(path).is_ok_and(|b| String::from_utf8_lossy(&b).contains(needle))
+}
+
 /// The last `lines` lines of a log file (at most its last 64 KiB), or why it cannot be read.
 pub(crate) fn log_tail(path: &Path, lines: usize) -> String {
     let read = || -> std::io::Result<String> {

@@ -207,6 +207,17 @@ impl SimdBuilder {
             }
             return Err(e);
         }
+        // simd (SDK v0.50) keeps running without gRPC when its port is taken, logging nothing;
+        // it logs this line once it listens, before height 1.
+        if !crate::process::log_contains(&log, "starting gRPC server") {
+            return Err(Attempt::PortTaken(Error::Config {
+                file: log,
+                reason: format!(
+                    "the gRPC server did not start (127.0.0.1:{grpc_port} taken by another \
+                     process?)"
+                ),
+            }));
+        }
         Ok(SimdChain {
             process,
             rpc,

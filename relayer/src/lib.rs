@@ -1,5 +1,6 @@
 //! Ferry's relayer library. For now: the offline commands (`ferry verify`), their argument
 //! parsing and input decoding.
 
+pub mod cosmos;
 pub mod inspect;
 pub mod offline;

@@ -328,6 +328,29 @@ impl SimdChain {
         cmd
     }
 
+    /// The 32-byte secp256k1 private key of account `name`, from `simd keys export NAME
+    /// --unarmored-hex --unsafe --keyring-backend test` (test keys only: they come from
+    /// [`TEST_MNEMONIC`] or the builder's mnemonic).
+    pub fn export_private_key(&self, name: &str) -> Result<[u8; 32], Error> {
+        let args = [
+            "keys",
+            "export",
+            name,
+            "--unarmored-hex",
+            "--unsafe",
+            "--keyring-backend",
+            "test",
+        ];
+        let log = self.dir.path().join("keys-export.log");
+        // It asks for confirmation on stdin.
+        let out = run_setup(self.cli(&args), Some(b"y\n"), &log, Duration::from_secs(30))?;
+        parse_hex_key(&out).ok_or_else(|| Error::Setup {
+            command: format!("simd {}", args.join(" ")),
+            status: "no line of 64 hex digits in its output".into(),
+            output: out.clone(),
+        })
+    }
+
     /// Kills the node now (also done on drop).
     pub fn stop(&mut self) {
         self.process.stop();
@@ -340,6 +363,21 @@ impl Drop for SimdChain {
     }
 }
 
+/// The 32 bytes of the line of 64 hex digits in `out` (the output of `keys export
+/// --unarmored-hex`).
+fn parse_hex_key(out: &str) -> Option<[u8; 32]> {
+    let line = out
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 64 && l.bytes().all(|b| b.is_ascii_hexdigit()))?;
+    let mut key = [0u8; 32];
+    for (k, pair) in key.iter_mut().zip(line.as_bytes().chunks(2)) {
+        let pair = std::str::from_utf8(pair).ok()?;
+        *k = u8::from_str_radix(pair, 16).ok()?;
+    }
+    Some(key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,5 +387,14 @@ mod tests {
         let out = "some warning\n{\"name\":\"val\",\"type\":\"local\",\"address\":\"cosmos1x\"}\n";
         assert_eq!(key_address(out).as_deref(), Some("cosmos1x"));
         assert_eq!(key_address("nothing"), None);
+    }
+
+    #[test]
+    fn hex_key_from_output() {
+        let hex = "f6aa43c166f20532e57a98ba68bc82e488176b9d60f8101b39e44688269d2cd0";
+        let key = parse_hex_key(&format!("WARNING: ...? [y/N]: \n{hex}\n")).unwrap();
+        assert_eq!(crate::hex_encode(&key), hex);
+        assert_eq!(parse_hex_key("y\nabc\n"), None);
+        assert_eq!(parse_hex_key(&"g".repeat(64)), None);
     }
 }

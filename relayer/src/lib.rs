@@ -2,5 +2,6 @@
 //! parsing and input decoding.
 
 pub mod cosmos;
+pub mod evidence;
 pub mod inspect;
 pub mod offline;

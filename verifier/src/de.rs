@@ -648,14 +648,19 @@ mod evidence_json {
                 signed_header: SignedHeader<N>,
                 validator_set: ValidatorSet<N>,
             }
+            // CometBFT v0.38 writes these fields under their Go names (the struct has no
+            // json tags): `ConflictingBlock`, `CommonHeight`, ...
             #[derive(serde::Deserialize)]
             struct Raw<const N: usize> {
+                #[serde(alias = "ConflictingBlock")]
                 conflicting_block: RawBlock<N>,
+                #[serde(alias = "CommonHeight")]
                 common_height: Height,
-                #[serde(default)]
+                #[serde(default, alias = "ByzantineValidators")]
                 byzantine_validators: Option<Vec<Validator>>,
-                #[serde(deserialize_with = "de_u64")]
+                #[serde(alias = "TotalVotingPower", deserialize_with = "de_u64")]
                 total_voting_power: u64,
+                #[serde(alias = "Timestamp")]
                 timestamp: Time,
             }
             let r = Raw::<N>::deserialize(d)?;

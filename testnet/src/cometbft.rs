@@ -9,13 +9,14 @@ use ferry_verifier::merkle::sha256;
 use ferry_verifier::{Address, PublicKey};
 use serde_json::Value;
 
-use crate::encoding::base64_encode;
+use crate::encoding::{base64_decode, base64_encode};
 use crate::process::{free_port, run_setup, set_toml, Process, TempDir};
 use crate::rpc::{RpcClient, TxCommit};
 use crate::{binary_in, chains_dir, Error};
 
-/// An ed25519 validator key made here (for validators added with `val=` transactions; they
-/// run no node, so they never sign).
+/// An ed25519 validator key: made here (for validators added with `val=` transactions; they
+/// run no node, so they never sign), or a running validator's own
+/// ([`CometBftNetwork::validator_key`], to sign what the node would not: double signs).
 #[derive(Clone, Debug)]
 pub struct ValidatorKey {
     signing: ed25519_zebra::SigningKey,
@@ -127,10 +128,37 @@ impl CometBftBuilder {
     pub fn start(self) -> Result<CometBftNetwork, Error> {
         let dir = self.chains_dir.clone().unwrap_or_else(chains_dir);
         let bin = binary_in(&dir, "cometbft")?;
+        self.retry(|| self.try_start(&bin))
+    }
+
+    /// Starts two networks from one genesis (same chain id, same validator keys) that are
+    /// never peered with each other: `A`, every validator, and `B`, copies of the
+    /// `fork_validators` genesis validators with the lowest addresses (their
+    /// `priv_validator_key.json` and node keys copied, their own `priv_validator_state.json`,
+    /// data and ports). When those hold more than 2/3 of the power, both networks make blocks
+    /// and those validators sign both: a real equivocation fork.
+    ///
+    /// The genesis time is set a few seconds ahead (CometBFT nodes wait for it before they
+    /// start), so that every node of both networks starts height 1 together; with equal
+    /// powers the lowest address proposes first, so both networks can commit the same block 1
+    /// (compare the hashes: a slow start can still push one network to a later round) and
+    /// fork from height 2 on. Waits until every node of both reports height >= 2.
+    pub fn start_fork(
+        self,
+        fork_validators: usize,
+    ) -> Result<(CometBftNetwork, CometBftNetwork), Error> {
+        let dir = self.chains_dir.clone().unwrap_or_else(chains_dir);
+        let bin = binary_in(&dir, "cometbft")?;
+        let k = fork_validators.clamp(1, self.validators);
+        self.retry(|| self.try_start_fork(&bin, k))
+    }
+
+    /// Runs `start` up to `attempts` times while nodes find their ports taken.
+    fn retry<T>(&self, start: impl Fn() -> Result<T, Attempt>) -> Result<T, Error> {
         let mut last = None;
         for attempt in 1..=self.attempts {
-            match self.try_start(&bin) {
-                Ok(net) => return Ok(net),
+            match start() {
+                Ok(started) => return Ok(started),
                 Err(Attempt::PortTaken(e)) => {
                     let _ = writeln!(
                         std::io::stderr(),
@@ -153,7 +181,53 @@ impl CometBftBuilder {
     }
 
     fn try_start(&self, bin: &Path) -> Result<CometBftNetwork, Attempt> {
-        let mut home = TempDir::new("cometbft")?;
+        let (home, members) = self.setup(bin, None)?;
+        let mut net = self.launch(bin, home, members, "node")?;
+        self.wait(&mut [&mut net])?;
+        Ok(net)
+    }
+
+    fn try_start_fork(
+        &self,
+        bin: &Path,
+        k: usize,
+    ) -> Result<(CometBftNetwork, CometBftNetwork), Attempt> {
+        // Time for 2n processes to load and meet before height 1 (they start it together).
+        let delay = Duration::from_secs(3).saturating_add(Duration::from_millis(
+            500u64.saturating_mul(self.validators as u64),
+        ));
+        let genesis_time = crate::now().checked_add(delay).unwrap_or_else(crate::now);
+        let (home, members) = self.setup(bin, Some(genesis_time))?;
+        let mut order: Vec<usize> = (0..members.len()).collect();
+        order.sort_by_key(|&i| members[i].pub_key.address());
+        let fork_home = TempDir::new("cometbft-fork")?;
+        let mut fork_members = Vec::with_capacity(k);
+        for (j, &i) in order.iter().take(k).enumerate() {
+            let from = &members[i];
+            let to = fork_home.path().join(format!("node{j}"));
+            copy_files(&from.home.join("config"), &to.join("config"))?;
+            let state = Path::new("data").join("priv_validator_state.json");
+            copy_files_named(&from.home, &to, &[state.as_path()])?;
+            fork_members.push(Member {
+                home: to,
+                id: from.id.clone(),
+                pub_key: from.pub_key,
+            });
+        }
+        let mut a = self.launch(bin, home, members, "node")?;
+        let mut b = self.launch(bin, fork_home, fork_members, "fork node")?;
+        self.wait(&mut [&mut a, &mut b])?;
+        Ok((a, b))
+    }
+
+    /// Runs `cometbft testnet` and writes one genesis for all (the chain id, powers and, when
+    /// given, genesis time asked for); the node homes, ids and keys, in node order.
+    fn setup(
+        &self,
+        bin: &Path,
+        genesis_time: Option<ferry_verifier::Time>,
+    ) -> Result<(TempDir, Vec<Member>), Attempt> {
+        let home = TempDir::new("cometbft")?;
         let setup_log = home.path().join("setup.log");
         let n = self.validators;
         let mut cmd = Command::new(bin);
@@ -174,6 +248,9 @@ impl CometBftBuilder {
         let genesis_path = node_dir(0).join("config").join("genesis.json");
         let mut genesis: Value = read_json(&genesis_path)?;
         genesis["chain_id"] = Value::String(self.chain_id.clone());
+        if let Some(t) = genesis_time {
+            genesis["genesis_time"] = Value::String(t.to_string());
+        }
         let vals = genesis
             .get_mut("validators")
             .and_then(Value::as_array_mut)
@@ -189,20 +266,53 @@ impl CometBftBuilder {
             reason: e.to_string(),
         })?;
 
-        let rpc_ports = (0..n).map(|_| free_port()).collect::<Result<Vec<_>, _>>()?;
-        let p2p_ports = (0..n).map(|_| free_port()).collect::<Result<Vec<_>, _>>()?;
-        let mut keys = Vec::with_capacity(n);
-        for i in 0..n {
+        let mut members = Vec::with_capacity(n);
+        for (i, id) in ids.into_iter().enumerate() {
             let config = node_dir(i).join("config");
             let g = config.join("genesis.json");
             std::fs::write(&g, &genesis_text)
                 .map_err(Error::io(format!("writing {}", g.display())))?;
+            let key_file = config.join("priv_validator_key.json");
+            let key: Value = read_json(&key_file)?;
+            let pub_key = key
+                .pointer("/pub_key/value")
+                .and_then(Value::as_str)
+                .and_then(|s| PublicKey::from_base64(s).ok())
+                .ok_or_else(|| Error::Config {
+                    file: key_file.clone(),
+                    reason: "no base64 ed25519 pub_key.value".into(),
+                })?;
+            members.push(Member {
+                home: node_dir(i),
+                id,
+                pub_key,
+            });
+        }
+        Ok((home, members))
+    }
+
+    /// Gives each member fresh ports and the others as peers, and starts its node (named
+    /// `cometbft {label}{i}`, logging to `{label}{i}.log` in `home`).
+    fn launch(
+        &self,
+        bin: &Path,
+        home: TempDir,
+        members: Vec<Member>,
+        label: &str,
+    ) -> Result<CometBftNetwork, Attempt> {
+        let n = members.len();
+        let rpc_ports = (0..n).map(|_| free_port()).collect::<Result<Vec<_>, _>>()?;
+        let p2p_ports = (0..n).map(|_| free_port()).collect::<Result<Vec<_>, _>>()?;
+        let ids: Vec<String> = members.iter().map(|m| m.id.clone()).collect();
+        let mut started = Vec::with_capacity(n);
+        for (i, m) in members.into_iter().enumerate() {
+            let (rpc_port, p2p_port) = (rpc_ports[i], p2p_ports[i]);
             let peers: Vec<String> = (0..n)
                 .filter(|&j| j != i)
                 .map(|j| format!("{}@127.0.0.1:{}", ids[j], p2p_ports[j]))
                 .collect();
             set_toml(
-                &config.join("config.toml"),
+                &m.home.join("config").join("config.toml"),
                 &[
                     (
                         "timeout_commit",
@@ -215,58 +325,95 @@ impl CometBftBuilder {
                     ("peer_gossip_sleep_duration", "\"10ms\"".into()),
                 ],
             )?;
-            let key_file = config.join("priv_validator_key.json");
-            let key: Value = read_json(&key_file)?;
-            let key = key
-                .pointer("/pub_key/value")
-                .and_then(Value::as_str)
-                .and_then(|s| PublicKey::from_base64(s).ok())
-                .ok_or_else(|| Error::Config {
-                    file: key_file.clone(),
-                    reason: "no base64 ed25519 pub_key.value".into(),
-                })?;
-            keys.push(key);
-        }
-
-        let mut nodes = Vec::with_capacity(n);
-        for i in 0..n {
             let mut cmd = Command::new(bin);
             cmd.arg("node")
                 .arg("--home")
-                .arg(node_dir(i))
+                .arg(&m.home)
                 .arg("--proxy_app=kvstore")
-                .arg(format!("--rpc.laddr=tcp://127.0.0.1:{}", rpc_ports[i]))
-                .arg(format!("--p2p.laddr=tcp://127.0.0.1:{}", p2p_ports[i]));
-            let name = format!("cometbft node{i}");
-            let log = home.path().join(format!("node{i}.log"));
+                .arg(format!("--rpc.laddr=tcp://127.0.0.1:{rpc_port}"))
+                .arg(format!("--p2p.laddr=tcp://127.0.0.1:{p2p_port}"));
+            let name = format!("cometbft {label}{i}");
+            let log = home
+                .path()
+                .join(format!("{}{i}.log", label.replace(' ', "-")));
             let process = Process::spawn(cmd, &name, &log)?;
-            let rpc = RpcClient::new(&format!("http://127.0.0.1:{}", rpc_ports[i]))?;
-            nodes.push(CometBftNode {
+            let rpc = RpcClient::new(&format!("http://127.0.0.1:{rpc_port}"))?;
+            started.push(CometBftNode {
                 process,
                 rpc,
-                p2p_port: p2p_ports[i],
-                home: node_dir(i),
-                pub_key: keys[i],
+                p2p_port,
+                home: m.home,
+                pub_key: m.pub_key,
             });
         }
-
-        let ready = wait_ready(
-            nodes.iter_mut().map(|n| (&mut n.process, &n.rpc)).collect(),
-            self.ready_height,
-            self.start_timeout,
-        );
-        if let Err(e) = ready {
-            if !matches!(e, Attempt::PortTaken(_)) {
-                home.keep();
-            }
-            return Err(e);
-        }
         Ok(CometBftNetwork {
-            nodes,
+            nodes: started,
             chain_id: self.chain_id.clone(),
             home,
         })
     }
+
+    /// Waits until every node of `nets` reports [`Self::ready_height`]; on a failure other
+    /// than a taken port, keeps the homes (with the logs).
+    fn wait(&self, nets: &mut [&mut CometBftNetwork]) -> Result<(), Attempt> {
+        let nodes = nets
+            .iter_mut()
+            .flat_map(|net| net.nodes.iter_mut().map(|n| (&mut n.process, &n.rpc)))
+            .collect();
+        let ready = wait_ready(nodes, self.ready_height, self.start_timeout);
+        if let Err(e) = &ready {
+            if !matches!(e, Attempt::PortTaken(_)) {
+                for net in nets.iter_mut() {
+                    net.home.keep();
+                }
+            }
+        }
+        ready
+    }
+}
+
+/// A validator's node home before it runs: where, its node id and its key.
+struct Member {
+    home: PathBuf,
+    id: String,
+    pub_key: PublicKey,
+}
+
+/// Copies the regular files of `from` into `to` (created), not recursing.
+fn copy_files(from: &Path, to: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(to).map_err(Error::io(format!("creating {}", to.display())))?;
+    let entries =
+        std::fs::read_dir(from).map_err(Error::io(format!("listing {}", from.display())))?;
+    for entry in entries {
+        let entry = entry.map_err(Error::io(format!("listing {}", from.display())))?;
+        let path = entry.path();
+        if path.is_file() {
+            let dest = to.join(entry.file_name());
+            std::fs::copy(&path, &dest).map_err(Error::io(format!(
+                "copying {} to {}",
+                path.display(),
+                dest.display()
+            )))?;
+        }
+    }
+    Ok(())
+}
+
+/// Copies the files `names` (paths relative to `from`) to the same places under `to`.
+fn copy_files_named(from: &Path, to: &Path, names: &[&Path]) -> Result<(), Error> {
+    for name in names {
+        let (src, dest) = (from.join(name), to.join(name));
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(Error::io(format!("creating {}", parent.display())))?;
+        }
+        std::fs::copy(&src, &dest).map_err(Error::io(format!(
+            "copying {} to {}",
+            src.display(),
+            dest.display()
+        )))?;
+    }
+    Ok(())
 }
 
 /// How one start went wrong: a port was taken (retry), or anything else (give up).
@@ -450,6 +597,38 @@ impl CometBftNetwork {
     /// The genesis validators' keys, in node order.
     pub fn validator_keys(&self) -> Vec<PublicKey> {
         self.nodes.iter().map(|n| n.pub_key).collect()
+    }
+
+    /// The signing key of validator `i`, read from its `priv_validator_key.json` (checked
+    /// against the key the node was started with).
+    ///
+    /// # Panics
+    ///
+    /// When `i >= self.len()`.
+    pub fn validator_key(&self, i: usize) -> Result<ValidatorKey, Error> {
+        let node = &self.nodes[i];
+        let file = node.home.join("config").join("priv_validator_key.json");
+        let json = read_json(&file)?;
+        let bad = |reason: &str| Error::Config {
+            file: file.clone(),
+            reason: reason.into(),
+        };
+        let bytes = json
+            .pointer("/priv_key/value")
+            .and_then(Value::as_str)
+            .and_then(|s| base64_decode(s).ok())
+            .ok_or_else(|| bad("no base64 priv_key.value"))?;
+        // Go's ed25519 private key: the 32-byte seed, then the public key.
+        let seed: [u8; 32] = bytes
+            .get(..32)
+            .and_then(|s| s.try_into().ok())
+            .filter(|_| bytes.len() == 64)
+            .ok_or_else(|| bad("priv_key.value is not a 64-byte ed25519 key"))?;
+        let key = ValidatorKey::from_seed(seed);
+        if key.public_key() != node.pub_key {
+            return Err(bad("priv_key does not match pub_key"));
+        }
+        Ok(key)
     }
 
     /// The directory holding every node's home and log (`nodeI.log`, `setup.log`).

@@ -1,6 +1,6 @@
 //! Offline tests on answers recorded from real chains (`fixtures/data/real/`, written by
 //! `cargo run -p ferry-testnet --bin ferry-record`): no Go, no node. Each file is a body a
-//! CometBFT v0.38.26 or ibc-go v8.8.0 simd node sent, byte for byte: a 4-validator network
+//! CometBFT v0.38.26 or ibc-go v10.7.0 simd node sent, byte for byte: a 4-validator network
 //! across validator-set changes, simd state proofs, and a real fork with the evidence a node
 //! took from Ferry and recorded.
 

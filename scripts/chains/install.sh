@@ -3,10 +3,13 @@
 #
 #   cometbft  CometBFT (pinned in scripts/chains/cometbft/go.mod), with the built-in kvstore
 #             app (`cometbft node --proxy_app=kvstore`).
-#   simd      ibc-go's test chain (testing/simapp/simd, pinned in scripts/chains/simd/go.mod).
+#   simd      ibc-go v10's test chain: package testing/simapp with the SDK's commands around it
+#             (scripts/chains/simd/main.go; pinned in scripts/chains/simd/go.mod).
 #
-# Each binary is built from upstream's released module through a small module of ours that only
-# requires it (a `tool` line in go.mod, go.sum committed): no upstream code is copied. A binary
+# Each binary is built from upstream's released modules through a small module of ours that
+# requires them (go.sum committed): cometbft as a `tool` of its go.mod; simd from our main.go of
+# about 100 lines, which puts the SDK's own commands around ibc-go's app. No upstream code is
+# copied. A binary
 # is rebuilt only when its pin (go.mod, go.sum) or build flags change: target/chains/NAME.stamp
 # records what it was built from. Go's module cache and build cache stay in their default
 # places, so a re-run after `rm -rf target/chains` only links again.
@@ -116,11 +119,14 @@ build cometbft github.com/cometbft/cometbft/cmd/cometbft github.com/cometbft/com
     -tags cometbft -ldflags "-s -w"
 COMETBFT_VERSION="$(pinned "$CHAINS/cometbft" github.com/cometbft/cometbft)"
 
-# simd: the flags of ibc-go's Makefile without ledger support (which needs cgo and a USB
-# library), so build tags `netgo` only; the version ldflags as upstream sets them (no `v`).
-IBC_GO_VERSION="$(pinned "$CHAINS/simd" github.com/cosmos/ibc-go/v8)"
+# simd: ibc-go v10's app (package testing/simapp of the published module) with the Cosmos SDK's
+# commands around it (scripts/chains/simd/main.go, ours: ibc-go's own simd main is in a module
+# the proxy does not serve). The flags of ibc-go's Makefile without ledger support (which needs
+# cgo and a USB library), so build tags `netgo` only; the version ldflags as upstream sets them
+# (no `v`).
+IBC_GO_VERSION="$(pinned "$CHAINS/simd" github.com/cosmos/ibc-go/v10)"
 SDK=github.com/cosmos/cosmos-sdk/version
-build simd github.com/cosmos/ibc-go/v8/testing/simapp/simd github.com/cosmos/ibc-go/v8 \
+build simd . github.com/cosmos/ibc-go/v10 \
     -tags netgo \
     -ldflags "-X $SDK.Name=sim -X $SDK.AppName=simd -X $SDK.Version=${IBC_GO_VERSION#v} -X $SDK.BuildTags=netgo"
 

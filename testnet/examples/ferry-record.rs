@@ -147,7 +147,7 @@ fn cometbft(out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The bank balance key (Cosmos SDK v0.50 collections): prefix 2, length-prefixed address,
+/// The bank balance key (Cosmos SDK v0.50+ collections): prefix 2, length-prefixed address,
 /// denomination.
 fn balance_key(address: &[u8], denom: &str) -> Vec<u8> {
     let mut k = vec![0x02, address.len() as u8];
@@ -207,7 +207,7 @@ fn simd(out: &Path) -> Result<()> {
         "what": "an ibc-go simd chain (one validator) on loopback",
         "chain_id": chain.chain_id(),
         "recorded_with": "cargo run -p ferry-testnet --example ferry-record",
-        "simd": "ibc-go v8.8.0 (Cosmos SDK v0.50.9)",
+        "simd": "ibc-go v10.7.0 (Cosmos SDK v0.53.4)",
         "query_height": h,
         "root_height": h + 1,
         "account": { "name": user.name, "address": user.address, "balance_stake": user.balance.to_string() },

@@ -207,7 +207,7 @@ impl SimdBuilder {
             }
             return Err(e);
         }
-        // simd (SDK v0.50) keeps running without gRPC when its port is taken, logging nothing;
+        // simd (SDK v0.50, v0.53) keeps running without gRPC when its port is taken, logging nothing;
         // it logs this line once it listens, before height 1.
         if !crate::process::log_contains(&log, "starting gRPC server") {
             return Err(Attempt::PortTaken(Error::Config {

@@ -1,4 +1,4 @@
-//! A 07-tendermint client of chain B created and updated on chain A (two real ibc-go v8 simd
+//! A 07-tendermint client of chain B created and updated on chain A (two real ibc-go v10 simd
 //! chains) by transactions Ferry builds and signs (`ferry::cosmos`: TxRaw, secp256k1,
 //! SIGN_MODE_DIRECT), from light blocks of B that ferry-verifier verified first:
 //!
@@ -123,7 +123,7 @@ fn simd_verifies(
     cosmos::decode_verify_membership(&answer.value.unwrap_or_default()).unwrap()
 }
 
-/// The bank module's balance key (Cosmos SDK v0.50 collections): prefix 2, the
+/// The bank module's balance key (Cosmos SDK v0.50+ collections): prefix 2, the
 /// length-prefixed address, the denomination.
 fn balance_key(address: &[u8], denom: &str) -> Vec<u8> {
     let mut k = vec![0x02, address.len() as u8];

@@ -13,7 +13,7 @@ use ferry_testnet::{now, require_chains, AbciQuery, RpcClient, SimdChain};
 use ferry_verifier::proof::{cosmos_sdk_specs, MerkleProof, ProofOp};
 use ferry_verifier::{bisect, Height, Zebra};
 
-/// The bank module's balance key (Cosmos SDK v0.50 collections): prefix 2, the
+/// The bank module's balance key (Cosmos SDK v0.50+ collections): prefix 2, the
 /// length-prefixed address, the denomination.
 fn balance_key(address: &[u8], denom: &str) -> Vec<u8> {
     let mut k = vec![0x02, address.len() as u8];

@@ -1,8 +1,8 @@
 //! Cosmos SDK transactions for the relayer: protobuf messages, a secp256k1 signer,
 //! `SIGN_MODE_DIRECT` signing, the IBC client messages (`MsgCreateClient`,
 //! `MsgUpdateClient`), and the gRPC queries a relayer needs (account number and sequence,
-//! unbonding period, ibc-go's `VerifyMembership`), byte-compatible with Cosmos SDK v0.50 and
-//! ibc-go v8.
+//! unbonding period, ibc-go's `VerifyMembership`), byte-compatible with Cosmos SDK v0.50 to
+//! v0.53 and ibc-go v8 to v10 (tested against ibc-go v10.7.0's simd).
 //!
 //! Pure functions, no I/O: the caller sends the bytes (`broadcast_tx_sync` /
 //! `broadcast_tx_commit` of [`SignedTx::to_bytes`], `abci_query` of a [`Query`]) and passes

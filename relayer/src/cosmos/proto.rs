@@ -1,4 +1,5 @@
-//! Protobuf messages of the Cosmos SDK v0.50 and ibc-go v8 that a relayer sends and queries,
+//! Protobuf messages of the Cosmos SDK (v0.50 to v0.53) and ibc-go (v8 to v10; the membership
+//! query as v10 has it) that a relayer sends and queries,
 //! as hand-written [`prost`] structs with the field numbers and types of the `.proto` files
 //! (`cosmos/tx/v1beta1/tx.proto`, `cosmos/tx/signing/v1beta1/signing.proto`,
 //! `cosmos/base/v1beta1/coin.proto`, `cosmos/crypto/secp256k1/keys.proto`,
@@ -293,10 +294,10 @@ pub struct QueryStakingParamsResponse {
     pub params: StakingParams,
 }
 
-/// `ibc.core.commitment.v1.MerklePath`. Its `key_path` is a `repeated string` in the
-/// `.proto`, but Go neither checks nor escapes it (ibc-go v8's `GetKey` is `[]byte(key)`), so
-/// store keys that are not UTF-8 (a bank balance key holds raw address bytes) travel as they
-/// are: the same wire type as `bytes`.
+/// `ibc.core.commitment.v2.MerklePath` (ibc-go v10): `repeated bytes key_path = 1`. (v1's
+/// `key_path` was a `repeated string` with the same wire type, and Go passed it on unchecked,
+/// so the encoding is the same; v10 names the field's type `bytes` because store keys need not
+/// be UTF-8: a bank balance key holds raw address bytes.)
 #[derive(Clone, PartialEq, Eq, prost::Message)]
 pub struct MerklePath {
     /// The keys, outermost store first: e.g. `["ibc", "clients/07-tendermint-0/clientState"]`
@@ -305,7 +306,8 @@ pub struct MerklePath {
     pub key_path: Vec<Vec<u8>>,
 }
 
-/// `ibc.core.client.v1.QueryVerifyMembershipRequest` (ibc-go v8).
+/// `ibc.core.client.v1.QueryVerifyMembershipRequest` (ibc-go v10: field 4, v8's
+/// `commitment.v1.MerklePath`, is reserved; the path is field 8).
 #[derive(Clone, PartialEq, Eq, prost::Message)]
 pub struct QueryVerifyMembershipRequest {
     /// The client to verify with (field 1).
@@ -317,9 +319,6 @@ pub struct QueryVerifyMembershipRequest {
     /// The client height whose root the proof is against (field 3, non-nullable).
     #[prost(message, required, tag = "3")]
     pub proof_height: Height,
-    /// The key path (field 4, non-nullable).
-    #[prost(message, required, tag = "4")]
-    pub merkle_path: MerklePath,
     /// The value proven (field 5).
     #[prost(bytes = "vec", tag = "5")]
     pub value: Vec<u8>,
@@ -329,6 +328,9 @@ pub struct QueryVerifyMembershipRequest {
     /// Block delay (field 7).
     #[prost(uint64, tag = "7")]
     pub block_delay: u64,
+    /// The key path (field 8, `ibc.core.commitment.v2.MerklePath`, non-nullable).
+    #[prost(message, required, tag = "8")]
+    pub merkle_path: MerklePath,
 }
 
 /// `ibc.core.client.v1.QueryVerifyMembershipResponse`.

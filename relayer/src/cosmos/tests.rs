@@ -354,10 +354,11 @@ fn verify_membership_request() {
     let mut expected = b"\x0a\x0f07-tendermint-0".to_vec();
     expected.extend([0x12, 2, 0x0a, 0]); // proof: MerkleProof { proofs: [{}] }
     expected.extend([0x1a, 2, 0x10, 9]); // proof_height: revision 0 (omitted), height 9
-    expected.extend([
-        0x22, 11, 0x0a, 4, b'b', b'a', b'n', b'k', 0x0a, 3, 0x02, 0x01, 0xff,
-    ]);
     expected.extend([0x2a, 1, b'v']);
+    // merkle_path: field 8 (ibc-go v10's commitment.v2.MerklePath; v8's field 4 is reserved).
+    expected.extend([
+        0x42, 11, 0x0a, 4, b'b', b'a', b'n', b'k', 0x0a, 3, 0x02, 0x01, 0xff,
+    ]);
     assert_eq!(q.data, expected);
 
     let ok = |proof: &MerkleProof, h, path: &[&[u8]], v: &[u8]| {

@@ -31,8 +31,19 @@ else
 fi
 
 echo "== workspace tests"
+status=0
 if cargo nextest --version >/dev/null 2>&1; then
-    cargo nextest run --no-fail-fast
+    cargo nextest run --no-fail-fast || status=$?
 else
-    cargo test
+    cargo test || status=$?
 fi
+
+# Said once more at the end, where it cannot be missed: which tests did not run.
+chains="${FERRY_CHAINS:-target/chains}"
+if [[ ! -x "$chains/cometbft" || ! -x "$chains/simd" ]]; then
+    echo "" >&2
+    echo "!! The real-chain tests did NOT run (no cometbft/simd in $chains): they passed as SKIPPED." >&2
+    echo "!! Files: $(grep -l 'require_chains()' testnet/tests/*.rs relayer/tests/*.rs 2>/dev/null | tr '\n' ' ')" >&2
+    echo "!! Install Go >= 1.24 and run: bash scripts/chains/install.sh" >&2
+fi
+exit "$status"

@@ -1,12 +1,16 @@
 //! `ferry`: the command-line front end.
 
+use std::io::{BufRead as _, IsTerminal as _, Read as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use ferry::config::{self, Config, ConfigError};
 use ferry::inspect;
+use ferry::keys::{self, HdPath, KeyError, KeyStore, Mnemonic, StoredKey};
 use ferry::offline::{self, InputError};
 use ferry_verifier::{Options, Time, TrustThreshold};
+use zeroize::Zeroizing;
 
 #[derive(Parser)]
 #[command(
@@ -71,8 +75,105 @@ enum EvidenceCommand {
     },
 }
 
+/// Where the config file and the data are: `--home` and `--config`, given before or after
+/// the subcommand.
+#[derive(Args)]
+struct Locations {
+    /// Ferry's home: the default place of the config file and of keys and state
+    /// [default: $FERRY_HOME, else ~/.ferry].
+    #[arg(long, global = true, value_name = "DIR")]
+    home: Option<PathBuf>,
+    /// The config file [default: <home>/config.toml].
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Write a commented example config: two local simd chains and one ICS-20 path.
+    ///
+    /// Refuses to replace an existing file unless --force.
+    /// Exit codes: 0 written, 73 the file exists (without --force) or cannot be written,
+    /// 64 bad option.
+    Init {
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check the config file; print every problem with its line, column and field.
+    ///
+    /// Exit codes: 0 valid, 65 invalid (or not UTF-8), 66 unreadable, 64 bad option.
+    Validate,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a key for a chain of the config: a new 24-word mnemonic (shown once, on stderr),
+    /// or with --recover one read from standard input (never from the command line).
+    ///
+    /// Exit codes: 0 added, 64 bad name, HD path or chain, 65 invalid mnemonic or config,
+    /// 66 config unreadable, 73 a key of that name exists or the key cannot be written.
+    Add {
+        /// The key's name (letters, digits, . _ -), as the config's `key` field names it.
+        name: String,
+        /// The chain (a [[chains]] id of the config) whose account prefix the address takes.
+        #[arg(long)]
+        chain: String,
+        /// Read an existing mnemonic from standard input instead of making a new one.
+        #[arg(long)]
+        recover: bool,
+        /// The BIP-32 derivation path.
+        #[arg(long, default_value = keys::COSMOS_HD_PATH, value_name = "PATH")]
+        hd_path: String,
+    },
+    /// List the stored keys: name, address, chain.
+    ///
+    /// Exit codes: 0 listed, 65 a key file is corrupt (the others are listed) or the config is
+    /// invalid, 66 unreadable.
+    List {
+        /// Print a JSON array of {name, chain_id, address, public_key, hd_path}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a key's address, public key and HD path (never its secret).
+    ///
+    /// Exit codes: 0 shown, 64 bad name, 65 corrupt key file or invalid config, 66 no such key.
+    Show {
+        /// The key's name.
+        name: String,
+        /// Print one JSON object {name, chain_id, address, public_key, hd_path}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a key; asks for confirmation on standard input unless --yes.
+    ///
+    /// Exit codes: 0 deleted, 1 not confirmed (nothing deleted), 64 bad name, 66 no such key,
+    /// 73 cannot delete.
+    Delete {
+        /// The key's name.
+        name: String,
+        /// Do not ask.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// The relayer's config file: write an example, validate.
+    Config {
+        #[command(flatten)]
+        at: Locations,
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// The relayer's keys: add (new or recovered), list, show, delete.
+    Keys {
+        #[command(flatten)]
+        at: Locations,
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Offline state-proof checks.
     #[command(subcommand)]
     Proof(ProofCommand),
@@ -220,6 +321,278 @@ fn evidence_verify(
     ))
 }
 
+/// A failed `config` or `keys` command: what to print and the exit code.
+struct Failure {
+    code: i32,
+    message: String,
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<KeyError> for Failure {
+    fn from(e: KeyError) -> Self {
+        Failure {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// The Ferry home and the config file's path.
+fn locate(at: &Locations) -> Result<(PathBuf, PathBuf), Failure> {
+    let home = config::home_dir(at.home.as_deref())?;
+    let path = config::config_path(&home, at.config.as_deref());
+    Ok((home, path))
+}
+
+fn config_command(at: &Locations, command: &ConfigCommand) -> Result<i32, Failure> {
+    let (home, path) = locate(at)?;
+    match command {
+        ConfigCommand::Init { force } => {
+            config::write_example(&path, *force)?;
+            println!(
+                "wrote an example config to {}; edit it, then run `ferry config validate`",
+                path.display()
+            );
+        }
+        ConfigCommand::Validate => {
+            let cfg = Config::load(&path)?;
+            // Keys are usually added after the config is written: a missing key is worth
+            // saying, not an invalid file.
+            if let Ok(data_dir) = cfg.data_dir(&home, &path) {
+                let store = KeyStore::new(&data_dir);
+                for chain in &cfg.chains {
+                    if let Ok(false) = store.contains(&chain.key) {
+                        eprintln!(
+                            "ferry: warning: chain {} signs with key {:?}, which is not in {}: \
+                             add it with `ferry keys add {} --chain {}`",
+                            chain.id,
+                            chain.key,
+                            store.dir().display(),
+                            chain.key,
+                            chain.id
+                        );
+                    }
+                }
+            }
+            let plural =
+                |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+            println!(
+                "{}: valid ({}, {})",
+                path.display(),
+                plural(cfg.chains.len(), "chain"),
+                plural(cfg.paths.len(), "path")
+            );
+        }
+    }
+    Ok(0)
+}
+
+/// The config (`None` if not needed and there is no file) and the data directory.
+fn keys_context(at: &Locations, need_config: bool) -> Result<(Option<Config>, PathBuf), Failure> {
+    let (home, path) = locate(at)?;
+    if !need_config && at.config.is_none() && std::fs::symlink_metadata(&path).is_err() {
+        return Ok((None, home));
+    }
+    let cfg = Config::load(&path)?;
+    let data_dir = cfg.data_dir(&home, &path)?;
+    Ok((Some(cfg), data_dir))
+}
+
+/// Reads a mnemonic from standard input: one line from a terminal (after a prompt on
+/// stderr), else everything (at most 64 KiB).
+fn read_mnemonic() -> Result<Mnemonic, Failure> {
+    let stdin = std::io::stdin();
+    let mut text = Zeroizing::new(String::new());
+    let read = if stdin.is_terminal() {
+        eprint!("Enter the mnemonic (12 to 24 words; not shown), then Enter: ");
+        // Not echoed where `stty` can turn echo off.
+        let stty = |arg: &str| {
+            std::process::Command::new("stty")
+                .arg(arg)
+                .stdin(std::process::Stdio::inherit())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        let hidden = stty("-echo");
+        let read = stdin.lock().read_line(&mut text);
+        if hidden {
+            stty("echo");
+            eprintln!();
+        }
+        read
+    } else {
+        stdin.lock().take(64 << 10).read_to_string(&mut text)
+    };
+    read.map_err(|e| Failure {
+        code: 66,
+        message: format!("cannot read the mnemonic from standard input: {e}"),
+    })?;
+    if text.trim().is_empty() {
+        return Err(Failure {
+            code: 65,
+            message: "--recover: no mnemonic on standard input (pipe it in, or type it when \
+                      asked); nothing was stored"
+                .into(),
+        });
+    }
+    Ok(Mnemonic::parse(&text)?)
+}
+
+fn key_json(k: &StoredKey) -> serde_json::Value {
+    serde_json::json!({
+        "name": k.name,
+        "chain_id": k.chain_id,
+        "address": k.address,
+        "public_key": k.public_key.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        "hd_path": k.hd_path.to_string(),
+    })
+}
+
+fn keys_command(at: &Locations, command: &KeysCommand) -> Result<i32, Failure> {
+    match command {
+        KeysCommand::Add {
+            name,
+            chain,
+            recover,
+            hd_path,
+        } => {
+            // Check what needs no file first, then the config, then the store: nothing is
+            // read from stdin or written unless everything else is in order.
+            if let Err(reason) = keys::check_name(name) {
+                return Err(KeyError::InvalidName {
+                    name: name.clone(),
+                    reason,
+                }
+                .into());
+            }
+            let hd_path = HdPath::parse(hd_path)?;
+            let (cfg, data_dir) = keys_context(at, true)?;
+            let Some(cfg) = cfg else {
+                return Err(Failure {
+                    code: 70,
+                    message: "internal error: no config".into(),
+                });
+            };
+            let Some(chain) = cfg.chain(chain) else {
+                let known: Vec<&str> = cfg.chains.iter().map(|c| c.id.as_str()).collect();
+                return Err(Failure {
+                    code: 64,
+                    message: format!(
+                        "--chain: no chain {chain:?} in the config (its chains: {}); nothing \
+                         was stored",
+                        known.join(", ")
+                    ),
+                });
+            };
+            let store = KeyStore::new(&data_dir);
+            if store.contains(name)? {
+                return Err(KeyError::Exists {
+                    name: name.clone(),
+                    path: store.file(name)?,
+                }
+                .into());
+            }
+            let mnemonic = if *recover {
+                read_mnemonic()?
+            } else {
+                Mnemonic::generate()?
+            };
+            let key = mnemonic.derive(&hd_path)?;
+            let stored = StoredKey::new(name, &chain.id, &chain.account_prefix, hd_path, &key)?;
+            let file = store.add(&stored)?;
+            println!(
+                "added key {name} for chain {}: {}",
+                chain.id, stored.address
+            );
+            eprintln!("ferry: key stored in {}", file.display());
+            if !*recover {
+                eprintln!(
+                    "\nferry: WARNING: write this mnemonic down and keep it secret. It is the \
+                     only way to recover the key, it is shown only this once, and anyone who \
+                     has it controls the account:\n\n{}\n",
+                    mnemonic.phrase().as_str()
+                );
+            }
+        }
+        KeysCommand::List { json } => {
+            let (_, data_dir) = keys_context(at, false)?;
+            let store = KeyStore::new(&data_dir);
+            let keys = store.list()?;
+            let mut code = 0;
+            let mut good = Vec::new();
+            for (_, key) in keys {
+                match key {
+                    Ok(k) => good.push(k),
+                    Err(e) => {
+                        eprintln!("ferry: {e}");
+                        code = e.exit_code();
+                    }
+                }
+            }
+            if *json {
+                let list: Vec<_> = good.iter().map(key_json).collect();
+                println!("{}", serde_json::Value::Array(list));
+            } else if good.is_empty() && code == 0 {
+                eprintln!("ferry: no keys in {}", store.dir().display());
+            } else {
+                let width = good.iter().map(|k| k.name.len()).max().unwrap_or(0);
+                for k in &good {
+                    println!("{:width$}  {}  {}", k.name, k.address, k.chain_id);
+                }
+            }
+            return Ok(code);
+        }
+        KeysCommand::Show { name, json } => {
+            let (_, data_dir) = keys_context(at, false)?;
+            let k = KeyStore::new(&data_dir).get(name)?;
+            let v = key_json(&k);
+            if *json {
+                println!("{v}");
+            } else {
+                for field in ["name", "chain_id", "address", "public_key", "hd_path"] {
+                    println!("{field}: {}", v[field].as_str().unwrap_or(""));
+                }
+            }
+        }
+        KeysCommand::Delete { name, yes } => {
+            let (_, data_dir) = keys_context(at, false)?;
+            let store = KeyStore::new(&data_dir);
+            // A corrupt file can still be deleted; a missing one is an error.
+            let what = match store.get(name) {
+                Ok(k) => format!("{name} ({}, chain {})", k.address, k.chain_id),
+                Err(e @ (KeyError::NotFound { .. } | KeyError::InvalidName { .. })) => {
+                    return Err(e.into())
+                }
+                Err(e) => format!("{name} (unreadable: {e})"),
+            };
+            if !*yes {
+                eprint!(
+                    "Delete key {what}? Only its mnemonic can bring it back. Type y to \
+                     delete: "
+                );
+                let mut answer = String::new();
+                let _ = std::io::stdin().lock().read_line(&mut answer);
+                if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+                    eprintln!("ferry: key {name} not deleted");
+                    return Ok(1);
+                }
+            }
+            store.delete(name)?;
+            println!("deleted key {what}");
+        }
+    }
+    Ok(0)
+}
+
 fn main() -> ExitCode {
     // Light blocks hold up to 512 validators inline (about 130 KB each); decoding them takes
     // more stack than a main thread's default in unoptimized builds.
@@ -246,6 +619,8 @@ fn run() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Config { at, command } => return finish(config_command(&at, &command)),
+        Command::Keys { at, command } => return finish(keys_command(&at, &command)),
         Command::Proof(ProofCommand::Verify {
             root,
             key,
@@ -286,6 +661,16 @@ fn run() -> ExitCode {
         Err(e) => {
             eprintln!("ferry: {e}");
             ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn finish(result: Result<i32, Failure>) -> ExitCode {
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(f) => {
+            eprintln!("ferry: {}", f.message);
+            ExitCode::from(f.code as u8)
         }
     }
 }

@@ -28,7 +28,7 @@ use std::time::Duration;
 use ferry::evidence::{evidence_json, light_client_attack_evidence};
 use ferry_testnet::http::{self, Url};
 use ferry_testnet::{
-    hex_encode, require_chains, CometBftNetwork, RpcClient, SimdChain, ValidatorKey,
+    balance_key, hex_encode, require_chains, CometBftNetwork, RpcClient, SimdChain, ValidatorKey,
 };
 use serde_json::{json, Value};
 
@@ -145,15 +145,6 @@ fn cometbft(out: &Path) -> Result<()> {
         last + 1
     );
     Ok(())
-}
-
-/// The bank balance key (Cosmos SDK v0.50+ collections): prefix 2, length-prefixed address,
-/// denomination.
-fn balance_key(address: &[u8], denom: &str) -> Vec<u8> {
-    let mut k = vec![0x02, address.len() as u8];
-    k.extend_from_slice(address);
-    k.extend_from_slice(denom.as_bytes());
-    k
 }
 
 fn simd(out: &Path) -> Result<()> {

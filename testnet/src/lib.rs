@@ -62,7 +62,7 @@ pub use cometbft::{kvstore_validator_tx, CometBftBuilder, CometBftNetwork, Valid
 pub use encoding::{base64_encode, bech32_decode, hex_encode};
 pub use process::{free_port, TempDir};
 pub use rpc::{AbciQuery, RpcClient, Status, TxCommit};
-pub use simd::{Account, SimdBuilder, SimdChain, DENOM};
+pub use simd::{balance_key, Account, SimdBuilder, SimdChain, DENOM};
 
 /// The mnemonic [`SimdChain`] recovers its accounts from (account `i` at HD path
 /// `m/44'/118'/0'/0/i`). Public test data: never hold anything of value under it.

@@ -16,6 +16,15 @@ use crate::{binary_in, chains_dir, Error, TEST_MNEMONIC};
 /// The staking and fee denomination of simd's genesis.
 pub const DENOM: &str = "stake";
 
+/// The bank module's key of `address`'s balance in `denom` (Cosmos SDK v0.50+ collections,
+/// store `bank`): prefix 2, the length-prefixed address, the denomination.
+pub fn balance_key(address: &[u8], denom: &str) -> Vec<u8> {
+    let mut k = vec![0x02, u8::try_from(address.len()).unwrap_or(u8::MAX)];
+    k.extend_from_slice(address);
+    k.extend_from_slice(denom.as_bytes());
+    k
+}
+
 /// A key in the chain's test keyring, funded at genesis.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Account {

@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 
 use common::{mark, options, Block, N, WAIT};
 use ferry::cosmos::{self, proto::Coin, proto::Fee, Secp256k1Signer, TxParams};
-use ferry_testnet::{now, require_chains, Error, RpcClient, SimdChain, TxCommit, DENOM};
+use ferry_testnet::{
+    balance_key, now, require_chains, Error, RpcClient, SimdChain, TxCommit, DENOM,
+};
 use ferry_verifier::client::{Client, ClientHeader, ClientHeight, ClientState, ConsensusState};
 use ferry_verifier::ibc::{client_state_path, consensus_state_path};
 use ferry_verifier::pb::{ibc as pbi, Any, Message as _};
@@ -121,15 +123,6 @@ fn simd_verifies(
     let answer = rpc.abci_query(q.path, &q.data, None, false).unwrap();
     assert_eq!(answer.code, 0, "VerifyMembership: {}", answer.log);
     cosmos::decode_verify_membership(&answer.value.unwrap_or_default()).unwrap()
-}
-
-/// The bank module's balance key (Cosmos SDK v0.50+ collections): prefix 2, the
-/// length-prefixed address, the denomination.
-fn balance_key(address: &[u8], denom: &str) -> Vec<u8> {
-    let mut k = vec![0x02, address.len() as u8];
-    k.extend_from_slice(address);
-    k.extend_from_slice(denom.as_bytes());
-    k
 }
 
 /// The light block of B at `height`, verified by ferry-verifier from `trusted` (skipping or

@@ -9,18 +9,9 @@ mod common;
 use std::time::Instant;
 
 use common::{mark, options, Block, N, WAIT};
-use ferry_testnet::{now, require_chains, AbciQuery, RpcClient, SimdChain};
+use ferry_testnet::{balance_key, now, require_chains, AbciQuery, RpcClient, SimdChain};
 use ferry_verifier::proof::{cosmos_sdk_specs, MerkleProof, ProofOp};
 use ferry_verifier::{bisect, Height, Zebra};
-
-/// The bank module's balance key (Cosmos SDK v0.50+ collections): prefix 2, the
-/// length-prefixed address, the denomination.
-fn balance_key(address: &[u8], denom: &str) -> Vec<u8> {
-    let mut k = vec![0x02, address.len() as u8];
-    k.extend_from_slice(address);
-    k.extend_from_slice(denom.as_bytes());
-    k
-}
 
 fn query(rpc: &RpcClient, store: &str, key: &[u8], height: u64) -> (AbciQuery, MerkleProof) {
     let q = rpc

@@ -7,5 +7,6 @@ pub mod cosmos;
 pub mod evidence;
 pub mod inspect;
 pub mod keys;
+pub mod light;
 pub mod offline;
 pub mod rpc;

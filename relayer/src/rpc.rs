@@ -19,14 +19,14 @@
 //! root certificates; HTTP/1.1 only, no proxy from the environment.
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), ferry::rpc::RpcError> {
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use ferry::rpc::{RpcClient, RpcConfig};
 //! use ferry_verifier::Height;
 //!
 //! let rpc = RpcClient::new("http://127.0.0.1:26657", RpcConfig::default())?;
 //! let status = rpc.status().await?;
-//! let h = Height::new(status.latest_block_height).map_err(|_| unreachable!())?;
-//! // Unverified: hand it to the light client.
+//! let h = Height::new(status.latest_block_height)?;
+//! // Unverified: hand it to the light client (`ferry::light`).
 //! let block = rpc.light_block::<32>(h).await?;
 //! # let _ = block; Ok(()) }
 //! ```

@@ -16,6 +16,7 @@
 //! signatures, as [`ferry_verifier::LightBlock`]); the default is the verifier's
 //! [`MAX_VALIDATORS`].
 
+#![warn(missing_docs)]
 #![cfg_attr(
     not(test),
     deny(

@@ -27,6 +27,7 @@
 //! Store writes are synchronous (one `fsync` per verified height reached; a few
 //! milliseconds) and happen inside the async methods.
 
+#![warn(missing_docs)]
 #![cfg_attr(
     not(test),
     deny(

@@ -31,6 +31,7 @@
 //! # let _ = block; Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
 #![cfg_attr(
     not(test),
     deny(

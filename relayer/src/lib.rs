@@ -9,4 +9,5 @@ pub mod inspect;
 pub mod keys;
 pub mod light;
 pub mod offline;
+pub mod ops;
 pub mod rpc;

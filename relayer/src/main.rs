@@ -8,7 +8,9 @@ use clap::{Args, Parser, Subcommand};
 use ferry::config::{self, Config, ConfigError};
 use ferry::inspect;
 use ferry::keys::{self, HdPath, KeyError, KeyStore, Mnemonic, StoredKey};
+use ferry::light::Progress;
 use ferry::offline::{self, InputError};
+use ferry::ops::{self, Context, OpsError};
 use ferry_verifier::{Options, Time, TrustThreshold};
 use zeroize::Zeroizing;
 
@@ -159,6 +161,57 @@ enum KeysCommand {
 }
 
 #[derive(Subcommand)]
+enum LightCommand {
+    /// Trust a block: fetch the block at --height from the chain's node, check that its
+    /// header hashes to --hash (from a source you trust) and is signed by its validators,
+    /// and store it as the light client's root of trust.
+    ///
+    /// Refuses to replace another stored root unless --force.
+    /// Exit codes: 0 stored (or the same root was stored already), 1 the block has another
+    /// hash or is invalid, 3 it is older than the trusting period, 64 bad option or unknown
+    /// chain, 65 invalid config, 66 config unreadable, 69 chain unreachable, 73 another root
+    /// is stored (without --force) or the store cannot be written.
+    Init {
+        /// The chain (a [[chains]] id of the config).
+        chain: String,
+        /// The trusted height.
+        #[arg(long)]
+        height: u64,
+        /// The header hash at that height (64 hex digits).
+        #[arg(long)]
+        hash: String,
+        /// Replace a stored trusted state.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Verify the chain from the stored trusted block to --height (default: the latest),
+    /// bisecting where needed; progress on stderr, a summary line on stdout.
+    ///
+    /// Exit codes: 0 verified, 1 verification failed or a witness diverged (nothing saved),
+    /// 3 the trusted block expired (re-initialise), 64 bad option, 65 invalid config or
+    /// store, 66 config unreadable or no trusted state (run `ferry light init`), 69 chain
+    /// unreachable.
+    Sync {
+        /// The chain.
+        chain: String,
+        /// The height to verify [default: the chain's latest].
+        #[arg(long)]
+        height: Option<u64>,
+    },
+    /// Show the stored trusted state: height, hash, time, expiry (no network).
+    ///
+    /// Exit codes: 0 shown, 3 shown and expired, 64 unknown chain, 65 invalid config or
+    /// store, 66 config unreadable or no trusted state.
+    Status {
+        /// The chain.
+        chain: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// The relayer's config file: write an example, validate.
     Config {
@@ -173,6 +226,13 @@ enum Command {
         at: Locations,
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// The light clients: trust a block, verify the chain from it, show the trusted state.
+    Light {
+        #[command(flatten)]
+        at: Locations,
+        #[command(subcommand)]
+        command: LightCommand,
     },
     /// Offline state-proof checks.
     #[command(subcommand)]
@@ -329,6 +389,15 @@ struct Failure {
 
 impl From<ConfigError> for Failure {
     fn from(e: ConfigError) -> Self {
+        Failure {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<OpsError> for Failure {
+    fn from(e: OpsError) -> Self {
         Failure {
             code: e.exit_code(),
             message: e.to_string(),
@@ -593,6 +662,135 @@ fn keys_command(at: &Locations, command: &KeysCommand) -> Result<i32, Failure> {
     Ok(0)
 }
 
+/// Runs `f` on a current-thread tokio runtime.
+fn block_on<T>(f: impl std::future::Future<Output = Result<T, Failure>>) -> Result<T, Failure> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure {
+            code: 71,
+            message: format!("cannot start the async runtime: {e}"),
+        })?;
+    rt.block_on(f)
+}
+
+fn print_progress(p: &Progress) {
+    match p {
+        Progress::Start { from, to } => eprintln!("ferry: verifying {from} -> {to}"),
+        Progress::Verified { height, target } => {
+            eprintln!("ferry: verified height {height} (target {target})")
+        }
+        Progress::Bisecting {
+            height,
+            pivot,
+            tally,
+        } => eprintln!("ferry: height {height}: not enough trust ({tally}); bisecting at {pivot}"),
+        Progress::Witness(w) => eprintln!("ferry: witness: {w:?}"),
+        Progress::Saved { height, hash } => eprintln!("ferry: trusted height {height} ({hash})"),
+        _ => {}
+    }
+}
+
+fn light_command(at: &Locations, command: &LightCommand) -> Result<i32, Failure> {
+    let (home, path) = locate(at)?;
+    let ctx = Context::load(&home, &path)?;
+    match command {
+        LightCommand::Init {
+            chain,
+            height,
+            hash,
+            force,
+        } => {
+            let root = ferry::light::TrustRoot {
+                height: ops::parse_height("--height", *height)?,
+                hash: ops::parse_hash(hash)?,
+            };
+            ctx.chain(chain)?;
+            let r = block_on(async { Ok(ops::light_init(&ctx, chain, root, *force).await?) })?;
+            for w in &r.skipped_witnesses {
+                eprintln!("ferry: warning: not consulted: {w}");
+            }
+            let expires = r
+                .expires_at
+                .map_or_else(|| "never".to_string(), |t| t.to_string());
+            let what = if r.unchanged {
+                "already trusted"
+            } else if r.replaced {
+                "replaced the trusted state with"
+            } else {
+                "trusted"
+            };
+            println!(
+                "{}: {what} height {} ({}, time {}); expires {expires}",
+                r.chain_id, r.root.height, r.root.hash, r.time
+            );
+            eprintln!("ferry: light store {}", r.store.display());
+        }
+        LightCommand::Sync { chain, height } => {
+            let height = height
+                .map(|h| ops::parse_height("--height", h))
+                .transpose()?;
+            ctx.chain(chain)?;
+            let (r, skipped) = block_on(async {
+                Ok(ops::light_sync(&ctx, chain, height, &mut print_progress).await?)
+            })?;
+            for w in &skipped {
+                eprintln!("ferry: warning: not consulted: {w}");
+            }
+            println!(
+                "{chain}: {} -> {} ({}), {} step{}, {} bisection{}",
+                r.from,
+                r.height,
+                r.hash,
+                r.path.len(),
+                if r.path.len() == 1 { "" } else { "s" },
+                r.bisections,
+                if r.bisections == 1 { "" } else { "s" },
+            );
+        }
+        LightCommand::Status { chain, json } => {
+            let s = ops::light_status(&ctx, chain, ferry::light::system_clock())?;
+            let expires = s
+                .expires_at
+                .map_or_else(|| "never".to_string(), |t| t.to_string());
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "chain_id": s.chain_id.as_str(),
+                        "height": s.height.value(),
+                        "hash": s.hash.to_string(),
+                        "time": s.time.to_string(),
+                        "expires_at": expires,
+                        "expired": s.expired,
+                        "root_height": s.root.height.value(),
+                        "root_hash": s.root.hash.to_string(),
+                        "store": s.store.display().to_string(),
+                    })
+                );
+            } else {
+                println!("chain: {}", s.chain_id);
+                println!("height: {}", s.height);
+                println!("hash: {}", s.hash);
+                println!("time: {}", s.time);
+                println!(
+                    "expires: {expires}{}",
+                    if s.expired { " (EXPIRED)" } else { "" }
+                );
+                println!("root: {} ({})", s.root.height, s.root.hash);
+            }
+            if s.expired {
+                eprintln!(
+                    "ferry: the trusted state of {} has expired: re-initialise with                      `ferry light init {} --height H --hash HEX --force`",
+                    s.chain_id, s.chain_id
+                );
+                return Ok(3);
+            }
+        }
+    }
+    Ok(0)
+}
+
 fn main() -> ExitCode {
     // Light blocks hold up to 512 validators inline (about 130 KB each); decoding them takes
     // more stack than a main thread's default in unoptimized builds.
@@ -621,6 +819,7 @@ fn run() -> ExitCode {
     let result = match cli.command {
         Command::Config { at, command } => return finish(config_command(&at, &command)),
         Command::Keys { at, command } => return finish(keys_command(&at, &command)),
+        Command::Light { at, command } => return finish(light_command(&at, &command)),
         Command::Proof(ProofCommand::Verify {
             root,
             key,

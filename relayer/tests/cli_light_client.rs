@@ -1,0 +1,243 @@
+//! `ferry light` (and `ferry create/update client`) end to end: the built binary, in
+//! temporary homes, against real chains on loopback (`ferry-testnet`), its output, files and
+//! exit codes. Skipped (SKIPPED printed) without the chain binaries, failed with `CI=true`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use ferry_testnet::{require_chains, CometBftNetwork, TempDir};
+
+/// One set of chains at a time: the two cores are shared by every node.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Bound for waiting on heights.
+const WAIT: Duration = Duration::from_secs(60);
+
+fn mark(start: Instant, what: &str) {
+    eprintln!("[{:>6.2}s] {what}", start.elapsed().as_secs_f64());
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Debug for Out {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// A Ferry home with a config naming `chains` as (id, RPC URL).
+struct Home {
+    dir: TempDir,
+}
+
+impl Home {
+    fn new(label: &str, chains: &[(&str, &str)]) -> Home {
+        let dir = TempDir::new(label).unwrap();
+        let home = Home { dir };
+        home.write_config(chains);
+        home
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn store(&self) -> PathBuf {
+        self.path().join(ferry::light::STORE_FILE)
+    }
+
+    /// The example config with its two chains renamed and pointed at `chains`' nodes.
+    fn write_config(&self, chains: &[(&str, &str)]) {
+        let mut text = ferry::config::EXAMPLE.to_string();
+        let defaults = [
+            ("ferry-a", "http://127.0.0.1:26657"),
+            ("ferry-b", "http://127.0.0.1:26757"),
+        ];
+        for ((id, url), (default_id, default_url)) in chains.iter().zip(defaults) {
+            text = text
+                .replace(&format!("\"{default_id}\""), &format!("\"{id}\""))
+                .replace(default_url, url);
+        }
+        // Client transactions need more gas than the example's limit.
+        text = text.replace("max_gas = 400000", "max_gas = 800000");
+        std::fs::write(self.path().join("config.toml"), text).unwrap();
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Out {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferry"));
+        cmd.args(args)
+            .arg("--home")
+            .arg(self.path())
+            .env_remove("FERRY_HOME")
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        if let Some(text) = stdin {
+            use std::io::Write as _;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+#[test]
+fn light_init_sync_status_on_a_real_cometbft_network_and_bad_inputs() {
+    if !require_chains() {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let t0 = Instant::now();
+    let net = CometBftNetwork::start(2).unwrap();
+    let urls = net.rpc_urls();
+    let id = net.chain_id().to_string();
+    mark(t0, &format!("2 validators up: {urls:?}"));
+    net.wait_for_height(3, WAIT).unwrap();
+    let hash1 = net.rpc(1).block_hash(1).unwrap().to_string();
+    let hash2 = net.rpc(1).block_hash(2).unwrap().to_string();
+
+    // A port nobody listens on.
+    let dead = format!("http://127.0.0.1:{}", ferry_testnet::free_port().unwrap());
+    let home = Home::new("cli-light", &[(&id, &urls[0]), ("other", &dead)]);
+
+    // Bad inputs first: each leaves no store behind.
+    let o = home.run(&["light", "status", &id], None);
+    assert_eq!(o.code, 66, "{o:?}");
+    assert!(o.stderr.contains("ferry light init"), "{o:?}");
+    let o = home.run(&["light", "sync", &id], None);
+    assert_eq!(o.code, 66, "{o:?}");
+    let o = home.run(
+        &["light", "init", "nope", "--height", "1", "--hash", &hash1],
+        None,
+    );
+    assert_eq!(o.code, 64, "{o:?}");
+    assert!(o.stderr.contains("no chain \"nope\""), "{o:?}");
+    let o = home.run(
+        &["light", "init", &id, "--height", "1", "--hash", "12ab"],
+        None,
+    );
+    assert_eq!(o.code, 64, "{o:?}");
+    let o = home.run(
+        &["light", "init", &id, "--height", "0", "--hash", &hash1],
+        None,
+    );
+    assert_eq!(o.code, 64, "{o:?}");
+    // The hash of height 2 given for height 1.
+    let o = home.run(
+        &["light", "init", &id, "--height", "1", "--hash", &hash2],
+        None,
+    );
+    assert_eq!(o.code, 1, "{o:?}");
+    assert!(o.stderr.contains("not the trusted"), "{o:?}");
+    let o = home.run(
+        &["light", "init", "other", "--height", "1", "--hash", &hash1],
+        None,
+    );
+    assert_eq!(o.code, 69, "{o:?}");
+    assert!(o.stderr.contains("chain other"), "{o:?}");
+    assert!(!home.store().exists(), "a refused init wrote the store");
+    mark(t0, "bad inputs refused; nothing written");
+
+    // Init from height 1, then sync to a height and to the latest.
+    let o = home.run(
+        &["light", "init", &id, "--height", "1", "--hash", &hash1],
+        None,
+    );
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(o.stdout.contains("trusted height 1"), "{o:?}");
+    assert!(home.store().exists());
+    // The same root again: nothing changes.
+    let o = home.run(
+        &["light", "init", &id, "--height", "1", "--hash", &hash1],
+        None,
+    );
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(o.stdout.contains("already trusted"), "{o:?}");
+
+    let o = home.run(&["light", "sync", &id, "--height", "3"], None);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(o.stdout.starts_with(&format!("{id}: 1 -> 3 (")), "{o:?}");
+    assert!(o.stderr.contains("trusted height 3"), "{o:?}");
+    let hash3 = net.rpc(1).block_hash(3).unwrap().to_string();
+    assert!(o.stdout.contains(&hash3), "{o:?}");
+
+    let o = home.run(&["light", "sync", &id], None);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(o.stdout.starts_with(&format!("{id}: 3 -> ")), "{o:?}");
+    let synced: u64 = o
+        .stdout
+        .split(" -> ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(synced > 3, "{o:?}");
+    mark(t0, &format!("synced: {}", o.stdout.trim()));
+
+    let o = home.run(&["light", "status", &id, "--json"], None);
+    assert_eq!(o.code, 0, "{o:?}");
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["height"], synced);
+    assert_eq!(v["root_height"], 1);
+    assert_eq!(v["expired"], false);
+    assert_eq!(
+        v["hash"].as_str().unwrap(),
+        net.rpc(0).block_hash(synced).unwrap().to_string()
+    );
+    let o = home.run(&["light", "status", &id], None);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(o.stdout.contains(&format!("height: {synced}")), "{o:?}");
+
+    // Another root: refused without --force (the stored state stays), taken with it.
+    let o = home.run(
+        &["light", "init", &id, "--height", "2", "--hash", &hash2],
+        None,
+    );
+    assert_eq!(o.code, 73, "{o:?}");
+    assert!(o.stderr.contains("--force"), "{o:?}");
+    let o = home.run(&["light", "status", &id, "--json"], None);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["height"], synced);
+    let o = home.run(
+        &[
+            "light", "init", &id, "--height", "2", "--hash", &hash2, "--force",
+        ],
+        None,
+    );
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(o.stdout.contains("replaced"), "{o:?}");
+    let o = home.run(&["light", "status", &id, "--json"], None);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(
+        (v["height"].as_u64(), v["root_height"].as_u64()),
+        (Some(2), Some(2))
+    );
+    mark(t0, "done");
+}

@@ -212,6 +212,50 @@ enum LightCommand {
 }
 
 #[derive(Subcommand)]
+enum CreateCommand {
+    /// Create a 07-tendermint client of --target on --host: the target's latest block,
+    /// verified by its light client (`ferry light init` it first), signed by the host's key.
+    ///
+    /// Prints the client id. Exit codes: 0 created, 1 verification failed or the host refused
+    /// the transaction, 3 the target's trusted state expired, 64 bad option or unknown chain,
+    /// 65 invalid config, 66 config unreadable, no trusted state or no key, 69 a chain
+    /// unreachable.
+    Client {
+        /// The chain the client lives on (signs and pays).
+        #[arg(long)]
+        host: String,
+        /// The chain the client follows.
+        #[arg(long)]
+        target: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UpdateCommand {
+    /// Update client --client on --host to a header of its chain verified by the light
+    /// client (--height, default the latest), trusted from the client's latest height.
+    ///
+    /// Exit codes: 0 updated, 1 verification failed or the host refused the transaction,
+    /// 3 the target's trusted state expired, 64 bad option, unknown chain or --height not
+    /// above the client's, 65 invalid config, 66 config unreadable, no trusted state, no key
+    /// or no such client, 69 a chain unreachable.
+    Client {
+        /// The chain the client lives on.
+        #[arg(long)]
+        host: String,
+        /// The client id on the host (07-tendermint-N).
+        #[arg(long)]
+        client: String,
+        /// The chain the client follows [default: the client state's chain id].
+        #[arg(long)]
+        target: Option<String>,
+        /// The target height [default: the target's latest].
+        #[arg(long)]
+        height: Option<u64>,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// The relayer's config file: write an example, validate.
     Config {
@@ -233,6 +277,20 @@ enum Command {
         at: Locations,
         #[command(subcommand)]
         command: LightCommand,
+    },
+    /// Create IBC objects on a chain: clients.
+    Create {
+        #[command(flatten)]
+        at: Locations,
+        #[command(subcommand)]
+        command: CreateCommand,
+    },
+    /// Update IBC clients.
+    Update {
+        #[command(flatten)]
+        at: Locations,
+        #[command(subcommand)]
+        command: UpdateCommand,
     },
     /// Offline state-proof checks.
     #[command(subcommand)]
@@ -791,6 +849,44 @@ fn light_command(at: &Locations, command: &LightCommand) -> Result<i32, Failure>
     Ok(0)
 }
 
+fn create_client(at: &Locations, host: &str, target: &str) -> Result<i32, Failure> {
+    let (home, path) = locate(at)?;
+    let ctx = Context::load(&home, &path)?;
+    ctx.chain(host)?;
+    ctx.chain(target)?;
+    let c = block_on(async { Ok(ops::create_client(&ctx, host, target).await?) })?;
+    eprintln!(
+        "ferry: trusting period {:?}, unbonding period {:?}",
+        c.trusting_period, c.unbonding_period
+    );
+    println!(
+        "created client {} on {host}: {target} at height {}",
+        c.client_id, c.height
+    );
+    Ok(0)
+}
+
+fn update_client(
+    at: &Locations,
+    host: &str,
+    client: &str,
+    target: Option<&str>,
+    height: Option<u64>,
+) -> Result<i32, Failure> {
+    let (home, path) = locate(at)?;
+    let ctx = Context::load(&home, &path)?;
+    let height = height
+        .map(|h| ops::parse_height("--height", h))
+        .transpose()?;
+    ctx.chain(host)?;
+    let u = block_on(async { Ok(ops::update_client(&ctx, host, client, target, height).await?) })?;
+    println!(
+        "updated client {client} on {host}: {} {} -> {}",
+        u.target, u.trusted, u.height
+    );
+    Ok(0)
+}
+
 fn main() -> ExitCode {
     // Light blocks hold up to 512 validators inline (about 130 KB each); decoding them takes
     // more stack than a main thread's default in unoptimized builds.
@@ -820,6 +916,28 @@ fn run() -> ExitCode {
         Command::Config { at, command } => return finish(config_command(&at, &command)),
         Command::Keys { at, command } => return finish(keys_command(&at, &command)),
         Command::Light { at, command } => return finish(light_command(&at, &command)),
+        Command::Create {
+            at,
+            command: CreateCommand::Client { host, target },
+        } => return finish(create_client(&at, &host, &target)),
+        Command::Update {
+            at,
+            command:
+                UpdateCommand::Client {
+                    host,
+                    client,
+                    target,
+                    height,
+                },
+        } => {
+            return finish(update_client(
+                &at,
+                &host,
+                &client,
+                target.as_deref(),
+                height,
+            ))
+        }
         Command::Proof(ProofCommand::Verify {
             root,
             key,

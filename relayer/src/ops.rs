@@ -1,5 +1,5 @@
 //! The operator's networked commands, as library calls: `ferry light init | sync | status`
-//! over the chains of the config, each returning a result the CLI prints (nothing here
+//! and `ferry create client` / `ferry update client` over the chains of the config, each returning a result the CLI prints (nothing here
 //! prints, reads the environment or exits).
 //!
 //! Everything a chain says is verified before it is used: the trust root against the hash
@@ -9,11 +9,11 @@
 //!
 //! | code | meaning |
 //! |---:|---|
-//! | 1 | verification failed: the block at the trusted height has another hash, a block is invalid, a witness diverged |
+//! | 1 | verification failed: the block at the trusted height has another hash, a block is invalid, a witness diverged; or the host chain refused a transaction |
 //! | 3 | the trusted state expired: re-initialise (`ferry light init --force`) |
 //! | 64 | bad option: unknown chain, bad hash or height |
 //! | 65 | invalid config, corrupt store |
-//! | 66 | config unreadable, no trusted state for the chain (run `ferry light init`) |
+//! | 66 | config unreadable, no trusted state for the chain (run `ferry light init`), the signing key or the IBC client not found |
 //! | 69 | a chain is unreachable, or its node serves another chain or cannot answer |
 //! | 73 | a trusted state is stored already (without `--force`), the store cannot be written |
 
@@ -32,11 +32,18 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use ferry_verifier::client::{Client, ClientHeight, ClientState, ConsensusState};
+use ferry_verifier::ibc::{client_state_path, consensus_state_path};
+use ferry_verifier::pb::{self, ibc as pbi};
+use ferry_verifier::proof::cosmos_sdk_specs;
 use ferry_verifier::{ChainId, Hash, Height, Options, Time};
 
 use crate::chain::{Chain, ChainError, RpcChain};
 use crate::config::{ChainConfig, Config, ConfigError};
+use crate::cosmos::{self, proto::Coin, proto::Fee, TxParams};
+use crate::keys::{KeyError, KeyStore};
 use crate::light::{
     LightClient, LightClientBuilder, LightError, LightOptions, LightStore, Progress, SyncReport,
     TrustRoot,
@@ -72,6 +79,32 @@ pub enum OpsError {
     },
     /// The light client refused or failed (boxed: a verification error is large).
     Light(Box<LightError>),
+    /// The signing key could not be had.
+    Key(KeyError),
+    /// A transaction could not be built or signed.
+    Sign(cosmos::Error),
+    /// The host chain refused a transaction (in `check_tx` or in the block).
+    TxRefused {
+        /// The host chain.
+        chain: String,
+        /// `check_tx` or `deliver_tx`.
+        stage: &'static str,
+        /// ABCI code.
+        code: u32,
+        /// Its module.
+        codespace: String,
+        /// The chain's reason.
+        log: String,
+    },
+    /// An IBC client on the host chain is missing, of another chain, or not as expected.
+    Client {
+        /// The host chain.
+        chain: String,
+        /// The client.
+        client_id: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl OpsError {
@@ -91,6 +124,10 @@ impl OpsError {
                 LightError::BelowTrusted { .. } => 64,
                 _ => 1,
             },
+            OpsError::Key(e) => e.exit_code(),
+            OpsError::Sign(_) => 65,
+            OpsError::TxRefused { .. } => 1,
+            OpsError::Client { .. } => 66,
         }
     }
 }
@@ -123,6 +160,24 @@ impl fmt::Display for OpsError {
                 ),
                 e => e.fmt(f),
             },
+            OpsError::Key(e) => e.fmt(f),
+            OpsError::Sign(e) => write!(f, "cannot sign the transaction: {e}"),
+            OpsError::TxRefused {
+                chain,
+                stage,
+                code,
+                codespace,
+                log,
+            } => write!(
+                f,
+                "chain {chain} refused the transaction ({stage}, code {code}, {codespace}): \
+                 {log}"
+            ),
+            OpsError::Client {
+                chain,
+                client_id,
+                reason,
+            } => write!(f, "client {client_id} on chain {chain}: {reason}"),
         }
     }
 }
@@ -132,6 +187,12 @@ impl std::error::Error for OpsError {}
 impl From<ConfigError> for OpsError {
     fn from(e: ConfigError) -> Self {
         OpsError::Config(Box::new(e))
+    }
+}
+
+impl From<KeyError> for OpsError {
+    fn from(e: KeyError) -> Self {
+        OpsError::Key(e)
     }
 }
 
@@ -429,5 +490,373 @@ pub fn light_status(ctx: &Context, chain: &str, now: Time) -> Result<Status, Ops
         expires_at,
         expired: expires_at.is_none_or(|e| e <= now),
         store: store.path().to_path_buf(),
+    })
+}
+
+// ------------------------------------------------------------------------------------------
+// IBC clients
+
+/// The host chain's signer: the configured key and its address there.
+struct HostSigner<'a> {
+    chain: &'a ChainConfig,
+    rpc: RpcChain,
+    signer: cosmos::Secp256k1Signer,
+    address: String,
+}
+
+impl<'a> HostSigner<'a> {
+    async fn new(ctx: &Context, chain: &'a ChainConfig) -> Result<HostSigner<'a>, OpsError> {
+        let key = KeyStore::new(&ctx.data_dir).get(&chain.key)?;
+        let signer = key.signer()?;
+        let address = key.address_with_prefix(&chain.account_prefix)?;
+        let rpc = connect(chain).await?;
+        Ok(HostSigner {
+            chain,
+            rpc,
+            signer,
+            address,
+        })
+    }
+
+    fn unreachable(&self, error: impl Into<ChainError>) -> OpsError {
+        OpsError::Unreachable {
+            chain: self.chain.id.clone(),
+            error: Box::new(error.into()),
+        }
+    }
+
+    /// Signs `msgs` with the account's current number and sequence, with the configured
+    /// `max_gas` as the gas limit and `ceil(max_gas * gas_price)` as the fee, and broadcasts
+    /// them, waiting for the block. Returns the events of the transaction.
+    async fn submit(
+        &self,
+        msgs: Vec<ferry_verifier::pb::Any>,
+    ) -> Result<Vec<crate::rpc::Event>, OpsError> {
+        let account =
+            Chain::<{ ferry_verifier::MAX_VALIDATORS }>::account(&self.rpc, &self.address)
+                .await
+                .map_err(|e| match e {
+                    ChainError::QueryFailed { log, .. } => OpsError::Client {
+                        chain: self.chain.id.clone(),
+                        client_id: String::new(),
+                        reason: format!(
+                            "the signing account {} cannot be read ({log}): fund it first",
+                            self.address
+                        ),
+                    },
+                    e => self.unreachable(e),
+                })?;
+        let gas = self.chain.max_gas;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let fee = (gas as f64 * self.chain.gas_price.amount).ceil() as u128;
+        let params = TxParams {
+            chain_id: self.chain.id.clone(),
+            account_number: account.number,
+            sequence: account.sequence,
+            fee: Fee::new(Coin::new(fee, &self.chain.gas_price.denom), gas),
+            memo: "ferry".into(),
+            timeout_height: 0,
+        };
+        let tx = cosmos::sign_tx(&self.signer, msgs, &params).map_err(OpsError::Sign)?;
+        let r = self
+            .rpc
+            .rpc()
+            .broadcast_tx_commit(&tx.to_bytes())
+            .await
+            .map_err(|e| self.unreachable(e))?;
+        for (stage, result) in [("check_tx", &r.check_tx), ("deliver_tx", &r.tx_result)] {
+            if result.code != 0 {
+                return Err(OpsError::TxRefused {
+                    chain: self.chain.id.clone(),
+                    stage,
+                    code: result.code,
+                    codespace: result.codespace.clone(),
+                    log: result.log.clone(),
+                });
+            }
+        }
+        Ok(r.tx_result.events)
+    }
+}
+
+/// The unbonding period of a Cosmos SDK chain (its staking params; unverified: it only
+/// sets the client's parameters, which the host chain checks).
+async fn unbonding_period(chain: &ChainConfig, rpc: &RpcChain) -> Result<Duration, OpsError> {
+    let q = cosmos::staking_params_query();
+    let unreachable = |error: ChainError| OpsError::Unreachable {
+        chain: chain.id.clone(),
+        error: Box::new(error),
+    };
+    let answer = rpc
+        .rpc()
+        .abci_query(q.path, &q.data, None, false)
+        .await
+        .map_err(|e| unreachable(e.into()))?;
+    if answer.code != 0 {
+        return Err(unreachable(ChainError::QueryFailed {
+            path: q.path.to_string(),
+            code: answer.code,
+            codespace: answer.codespace,
+            log: answer.log,
+        }));
+    }
+    cosmos::decode_unbonding_period(&answer.value).map_err(|e| {
+        unreachable(ChainError::Decode {
+            what: "cosmos.staking.v1beta1.QueryParamsResponse",
+            reason: e.to_string(),
+        })
+    })
+}
+
+/// What `ferry create client` made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreatedClient {
+    /// The client id on the host chain (`07-tendermint-N`).
+    pub client_id: String,
+    /// The target chain's height the client starts from (verified by the light client).
+    pub height: Height,
+    /// The client's trusting period.
+    pub trusting_period: Duration,
+    /// The target's unbonding period.
+    pub unbonding_period: Duration,
+}
+
+/// `ferry create client`: verifies the target chain's latest block with its light client
+/// (which must be initialised), builds a 07-tendermint client state (trust threshold of the
+/// target's config; trusting period the smaller of the config's and 2/3 of the target's
+/// unbonding period; clock drift the two chains' drifts plus the host's block time; the
+/// Cosmos SDK proof specs) and consensus state from it, and creates the client on the host
+/// with a transaction signed by the host's configured key.
+pub async fn create_client(
+    ctx: &Context,
+    host: &str,
+    target: &str,
+) -> Result<CreatedClient, OpsError> {
+    let host = ctx.chain(host)?;
+    let target = ctx.chain(target)?;
+    let signer = HostSigner::new(ctx, host).await?;
+    let (mut lc, _) = open(target, &ctx.data_dir).await?;
+    lc.check_expiry()?;
+    lc.sync(&mut |_| {}).await?;
+    let unbonding = unbonding_period(target, lc.primary()).await?;
+    let trusting = target.trusting_period.min(
+        unbonding
+            .saturating_mul(2)
+            .checked_div(3)
+            .unwrap_or_default(),
+    );
+    let block = lc.trusted();
+    let target_id = chain_id(target)?;
+    let state = ClientState {
+        chain_id: target_id.clone(),
+        trust_level: target.trust_threshold,
+        trusting_period: trusting,
+        unbonding_period: unbonding,
+        max_clock_drift: target
+            .clock_drift
+            .saturating_add(host.clock_drift)
+            .saturating_add(host.max_block_time),
+        latest_height: ClientHeight::of(&target_id, block.height()),
+        frozen_height: ClientHeight::default(),
+        proof_specs: cosmos_sdk_specs().to_vec(),
+        upgrade_path: vec!["upgrade".into(), "upgradedIBCState".into()],
+    };
+    // Ferry's own client validates the state as ibc-go does.
+    Client::new(state.clone(), ConsensusState::from_header(block.header())).map_err(|e| {
+        OpsError::BadOption {
+            option: "--target",
+            reason: format!(
+                "the client state for {} would be invalid: {e} (check its trust_threshold, \
+                 trusting_period and clock_drift)",
+                target.id
+            ),
+        }
+    })?;
+    let msg = cosmos::msg_create_client(
+        &pbi::ClientState::from(&state),
+        &pbi::ConsensusState::from(block.header()),
+        &signer.address,
+    );
+    let height = block.height();
+    let events = signer.submit(vec![msg]).await?;
+    let client_id = events
+        .iter()
+        .filter(|e| e.kind == "create_client")
+        .find_map(|e| e.attribute("client_id"))
+        .ok_or_else(|| OpsError::Client {
+            chain: host.id.clone(),
+            client_id: String::new(),
+            reason: "the transaction was accepted but emitted no create_client event".into(),
+        })?
+        .to_string();
+    Ok(CreatedClient {
+        client_id,
+        height,
+        trusting_period: trusting,
+        unbonding_period: unbonding,
+    })
+}
+
+/// What `ferry update client` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpdatedClient {
+    /// The target chain.
+    pub target: String,
+    /// The client's latest height before.
+    pub trusted: ClientHeight,
+    /// Its latest height now.
+    pub height: ClientHeight,
+}
+
+/// Reads a value of the IBC store of `chain` (latest state; unverified: the host checks
+/// what it is given against it).
+async fn ibc_store(
+    chain: &ChainConfig,
+    rpc: &RpcChain,
+    path: &str,
+) -> Result<Option<Vec<u8>>, OpsError> {
+    let store_path = format!("store/{}/key", chain.store_prefix);
+    let unreachable = |error: ChainError| OpsError::Unreachable {
+        chain: chain.id.clone(),
+        error: Box::new(error),
+    };
+    let q = rpc
+        .rpc()
+        .abci_query(&store_path, path.as_bytes(), None, false)
+        .await
+        .map_err(|e| unreachable(e.into()))?;
+    if q.code != 0 {
+        return Err(unreachable(ChainError::QueryFailed {
+            path: store_path,
+            code: q.code,
+            codespace: q.codespace,
+            log: q.log,
+        }));
+    }
+    Ok((!q.value.is_empty()).then_some(q.value))
+}
+
+/// `ferry update client`: reads the client's state on the host (its chain id and latest
+/// height), verifies the target chain to `height` (the latest when `None`) with the target's
+/// light client, and submits a header trusted from the client's latest height, with the
+/// target's validators at that height + 1 as the trusted validators (as ibc-go requires;
+/// their hash must be the `next_validators_hash` of the client's consensus state, which is
+/// checked here first).
+pub async fn update_client(
+    ctx: &Context,
+    host: &str,
+    client_id: &str,
+    target: Option<&str>,
+    height: Option<Height>,
+) -> Result<UpdatedClient, OpsError> {
+    let host = ctx.chain(host)?;
+    if let Some(t) = target {
+        ctx.chain(t)?;
+    }
+    let signer = HostSigner::new(ctx, host).await?;
+    let client_err = |reason: String| OpsError::Client {
+        chain: host.id.clone(),
+        client_id: client_id.to_string(),
+        reason,
+    };
+    let any = ibc_store(host, &signer.rpc, &client_state_path(client_id))
+        .await?
+        .ok_or_else(|| {
+            client_err("no such client on this chain (check --client and --host)".into())
+        })?;
+    let any: pb::Any = pb::decode(&any).map_err(|e| client_err(format!("undecodable: {e}")))?;
+    let state: pbi::ClientState = pb::decode_any(&any, pb::CLIENT_STATE_TYPE_URL)
+        .map_err(|e| client_err(format!("not a 07-tendermint client: {e}")))?;
+    let target_id = match target {
+        Some(t) if t != state.chain_id => {
+            return Err(client_err(format!(
+                "it follows chain {}, not --target {t}",
+                state.chain_id
+            )))
+        }
+        Some(t) => t.to_string(),
+        None => state.chain_id.clone(),
+    };
+    let target = ctx.chain(&target_id).map_err(|_| {
+        client_err(format!(
+            "it follows chain {target_id}, which is not in the config"
+        ))
+    })?;
+    if state.frozen_height != pbi::Height::default() {
+        return Err(client_err(
+            "it is frozen (misbehaviour was submitted)".into(),
+        ));
+    }
+    let trusted = state.latest_height;
+    let trusted_h = Height::new(trusted.revision_height)
+        .map_err(|e| client_err(format!("latest height {trusted:?}: {e}")))?;
+    let trusted_next = trusted_h
+        .increment()
+        .ok_or_else(|| client_err(format!("latest height {trusted_h} has no successor")))?;
+
+    let (mut lc, _) = open(target, &ctx.data_dir).await?;
+    lc.check_expiry()?;
+    let report = match height {
+        Some(h) => lc.verify_to(h).await?,
+        None => lc.sync(&mut |_| {}).await?,
+    };
+    if report.height <= trusted_h {
+        return Err(OpsError::BadOption {
+            option: "--height",
+            reason: format!(
+                "the client is at {} already; give a greater height (the target's verified \
+                 height is {})",
+                trusted_h, report.height
+            ),
+        });
+    }
+    let block = lc
+        .verified(report.height)?
+        .ok_or_else(|| client_err("the verified block was not kept".into()))?;
+    // The trusted validators: the target's set at the client's height + 1, which the
+    // client's consensus state names by hash.
+    let validators = lc
+        .primary()
+        .rpc()
+        .validators::<{ ferry_verifier::MAX_VALIDATORS }>(trusted_next)
+        .await
+        .map_err(|e| OpsError::Unreachable {
+            chain: target.id.clone(),
+            error: Box::new(e.into()),
+        })?;
+    let consensus = ibc_store(
+        host,
+        &signer.rpc,
+        &consensus_state_path(client_id, trusted.revision_number, trusted.revision_height),
+    )
+    .await?
+    .ok_or_else(|| {
+        client_err(format!(
+            "no consensus state at its latest height {trusted_h}"
+        ))
+    })?;
+    let consensus: pb::Any =
+        pb::decode(&consensus).map_err(|e| client_err(format!("undecodable: {e}")))?;
+    let consensus: pbi::ConsensusState =
+        pb::decode_any(&consensus, pb::CONSENSUS_STATE_TYPE_URL)
+            .map_err(|e| client_err(format!("consensus state: {e}")))?;
+    if consensus.next_validators_hash != validators.hash().as_bytes() {
+        return Err(OpsError::Unreachable {
+            chain: target.id.clone(),
+            error: Box::new(ChainError::Unavailable {
+                reason: format!(
+                    "the validators it returned for height {trusted_next} do not hash to the \
+                     client's next_validators_hash"
+                ),
+            }),
+        });
+    }
+    let header = pbi::Header::new(&*block, trusted, &validators);
+    let msg = cosmos::msg_update_client(client_id, &header, &signer.address);
+    signer.submit(vec![msg]).await?;
+    Ok(UpdatedClient {
+        target: target.id.clone(),
+        trusted: trusted.into(),
+        height: ClientHeight::new(trusted.revision_number, report.height.value()),
     })
 }

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use ferry_testnet::{require_chains, CometBftNetwork, TempDir};
+use ferry_testnet::{require_chains, CometBftNetwork, SimdChain, TempDir, TEST_MNEMONIC};
 
 /// One set of chains at a time: the two cores are shared by every node.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -239,5 +239,175 @@ fn light_init_sync_status_on_a_real_cometbft_network_and_bad_inputs() {
         (v["height"].as_u64(), v["root_height"].as_u64()),
         (Some(2), Some(2))
     );
+    mark(t0, "done");
+}
+
+#[test]
+fn create_and_update_a_client_of_simd_b_on_simd_a() {
+    if !require_chains() {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let t0 = Instant::now();
+    let a = SimdChain::start("ferry-a").unwrap();
+    let b = SimdChain::start("ferry-b").unwrap();
+    mark(t0, &format!("simd up: {} {}", a.rpc_url(), b.rpc_url()));
+    let home = Home::new(
+        "cli-client",
+        &[("ferry-a", a.rpc_url()), ("ferry-b", b.rpc_url())],
+    );
+
+    // No key yet: refused before anything is sent.
+    let o = home.run(
+        &[
+            "create", "client", "--host", "ferry-a", "--target", "ferry-b",
+        ],
+        None,
+    );
+    assert_eq!(o.code, 66, "{o:?}");
+    assert!(o.stderr.contains("relayer"), "{o:?}");
+
+    // The funded relayer account of simd's test mnemonic (HD index 1).
+    let o = home.run(
+        &[
+            "keys",
+            "add",
+            "relayer",
+            "--chain",
+            "ferry-a",
+            "--recover",
+            "--hd-path",
+            "m/44'/118'/0'/0/1",
+        ],
+        Some(TEST_MNEMONIC),
+    );
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(
+        o.stdout.contains(&a.account("relayer").unwrap().address),
+        "{o:?}"
+    );
+
+    // Without a light client of B: refused, nothing sent.
+    let o = home.run(
+        &[
+            "create", "client", "--host", "ferry-a", "--target", "ferry-b",
+        ],
+        None,
+    );
+    assert_eq!(o.code, 66, "{o:?}");
+    assert!(o.stderr.contains("ferry light init"), "{o:?}");
+
+    b.rpc().wait_for_height(3, WAIT).unwrap();
+    let hash2 = b.rpc().block_hash(2).unwrap().to_string();
+    let o = home.run(
+        &[
+            "light", "init", "ferry-b", "--height", "2", "--hash", &hash2,
+        ],
+        None,
+    );
+    assert_eq!(o.code, 0, "{o:?}");
+
+    let o = home.run(
+        &[
+            "create", "client", "--host", "ferry-a", "--target", "ferry-b",
+        ],
+        None,
+    );
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(
+        o.stdout
+            .starts_with("created client 07-tendermint-0 on ferry-a: ferry-b at height "),
+        "{o:?}"
+    );
+    let created: u64 = o.stdout.trim().rsplit(' ').next().unwrap().parse().unwrap();
+    mark(t0, o.stdout.trim());
+
+    b.rpc().wait_for_height(created + 2, WAIT).unwrap();
+    let o = home.run(
+        &[
+            "update",
+            "client",
+            "--host",
+            "ferry-a",
+            "--client",
+            "07-tendermint-0",
+        ],
+        None,
+    );
+    assert_eq!(o.code, 0, "{o:?}");
+    let expected = format!("updated client 07-tendermint-0 on ferry-a: ferry-b 0-{created} -> 0-");
+    assert!(o.stdout.starts_with(&expected), "{o:?}");
+    let updated: u64 = o
+        .stdout
+        .trim()
+        .rsplit("0-")
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(updated > created, "{o:?}");
+    mark(t0, o.stdout.trim());
+
+    // A's client state now says so.
+    let q = a
+        .rpc()
+        .abci_query(
+            "store/ibc/key",
+            ferry_verifier::ibc::client_state_path("07-tendermint-0").as_bytes(),
+            None,
+            false,
+        )
+        .unwrap();
+    let any: ferry_verifier::pb::Any = ferry_verifier::pb::decode(&q.value.unwrap()).unwrap();
+    let state: ferry_verifier::pb::ibc::ClientState =
+        ferry_verifier::pb::decode_any(&any, ferry_verifier::pb::CLIENT_STATE_TYPE_URL).unwrap();
+    assert_eq!(state.latest_height.revision_height, updated);
+    assert_eq!(state.chain_id, "ferry-b");
+
+    // Not above the client's height: refused before anything is sent.
+    let h = updated.to_string();
+    let o = home.run(
+        &[
+            "update",
+            "client",
+            "--host",
+            "ferry-a",
+            "--client",
+            "07-tendermint-0",
+            "--height",
+            &h,
+        ],
+        None,
+    );
+    assert_eq!(o.code, 64, "{o:?}");
+    // No such client; a client of another chain than --target.
+    let o = home.run(
+        &[
+            "update",
+            "client",
+            "--host",
+            "ferry-a",
+            "--client",
+            "07-tendermint-9",
+        ],
+        None,
+    );
+    assert_eq!(o.code, 66, "{o:?}");
+    assert!(o.stderr.contains("no such client"), "{o:?}");
+    let o = home.run(
+        &[
+            "update",
+            "client",
+            "--host",
+            "ferry-a",
+            "--client",
+            "07-tendermint-0",
+            "--target",
+            "ferry-a",
+        ],
+        None,
+    );
+    assert_eq!(o.code, 66, "{o:?}");
+    assert!(o.stderr.contains("not --target ferry-a"), "{o:?}");
     mark(t0, "done");
 }

@@ -860,3 +860,92 @@ pub async fn update_client(
         height: ClientHeight::new(trusted.revision_number, report.height.value()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_and_heights_are_checked() {
+        let hex = "551DA030932A753E84B2DEE81E449CE669F19427D43A61D66E06528E8872EA3D";
+        let h = parse_hash(hex).unwrap();
+        assert_eq!(h.to_string(), hex);
+        assert_eq!(parse_hash(&format!("0x{}", hex.to_lowercase())).unwrap(), h);
+        for bad in [
+            "",
+            "12ab",
+            &hex[1..],
+            &format!("{hex}00"),
+            &hex.replace('5', "g"),
+        ] {
+            let e = parse_hash(bad).unwrap_err();
+            assert_eq!(e.exit_code(), 64, "{bad}: {e}");
+            assert!(e.to_string().starts_with("--hash: "), "{e}");
+        }
+        assert_eq!(parse_height("--height", 0).unwrap_err().exit_code(), 64);
+        assert_eq!(parse_height("--height", 7).unwrap().value(), 7);
+    }
+
+    #[test]
+    fn exit_codes_follow_the_table() {
+        let id = ChainId::new("c-1").unwrap();
+        let light = |e: LightError| OpsError::from(e).exit_code();
+        assert_eq!(
+            light(LightError::NotInitialized {
+                chain_id: id.clone(),
+                store: PathBuf::from("x"),
+            }),
+            66
+        );
+        assert_eq!(
+            light(LightError::AlreadyInitialized {
+                chain_id: id.clone(),
+                height: Height::new(1).unwrap(),
+                hash: Hash::None,
+            }),
+            73
+        );
+        assert_eq!(
+            light(LightError::TrustExpired {
+                chain_id: id.clone(),
+                height: Height::new(1).unwrap(),
+                hash: Hash::None,
+                time: Time::UNIX_EPOCH,
+                expired_at: Time::UNIX_EPOCH,
+                now: Time::UNIX_EPOCH,
+            }),
+            3
+        );
+        assert_eq!(
+            light(LightError::TrustRootMismatch {
+                source: "n".into(),
+                height: Height::new(1).unwrap(),
+                expected: Hash::None,
+                actual: Hash::None,
+            }),
+            1
+        );
+        let unreachable = OpsError::Unreachable {
+            chain: "c-1".into(),
+            error: Box::new(ChainError::Unavailable {
+                reason: "down".into(),
+            }),
+        };
+        assert_eq!(unreachable.exit_code(), 69);
+        let unknown = OpsError::UnknownChain {
+            chain: "x".into(),
+            known: vec!["a".into(), "b".into()],
+        };
+        assert_eq!(unknown.exit_code(), 64);
+        assert!(unknown.to_string().contains("(its chains: a, b)"));
+        let refused = OpsError::TxRefused {
+            chain: "a".into(),
+            stage: "deliver_tx",
+            code: 5,
+            codespace: "sdk".into(),
+            log: "insufficient funds".into(),
+        };
+        assert_eq!(refused.exit_code(), 1);
+        assert!(refused.to_string().contains("insufficient funds"));
+    }
+}

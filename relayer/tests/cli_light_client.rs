@@ -239,6 +239,44 @@ fn light_init_sync_status_on_a_real_cometbft_network_and_bad_inputs() {
         (v["height"].as_u64(), v["root_height"].as_u64()),
         (Some(2), Some(2))
     );
+
+    // The node gone (the config pointing elsewhere): sync is unreachable, the state stays.
+    home.write_config(&[(&id, &dead)]);
+    let o = home.run(&["light", "sync", &id], None);
+    assert_eq!(o.code, 69, "{o:?}");
+    assert!(o.stderr.contains(&format!("chain {id}")), "{o:?}");
+    let o = home.run(&["light", "status", &id, "--json"], None);
+    assert_eq!(o.code, 0, "{o:?}");
+    mark(t0, "unreachable node: exit 69, state kept");
+
+    // A 2-second trusting period: the block at height 1 is too old to trust at init, and
+    // a fresh root expires while we wait.
+    let short = Home::new("cli-light-expiry", &[(&id, &urls[0])]);
+    let text = std::fs::read_to_string(short.path().join("config.toml"))
+        .unwrap()
+        .replacen("trusting_period = \"14d\"", "trusting_period = \"2s\"", 1);
+    std::fs::write(short.path().join("config.toml"), text).unwrap();
+    let o = short.run(
+        &["light", "init", &id, "--height", "1", "--hash", &hash1],
+        None,
+    );
+    assert_eq!(o.code, 3, "{o:?}");
+    assert!(o.stderr.contains("expired"), "{o:?}");
+    let latest = net.rpc(0).status().unwrap().latest_block_height;
+    let hash = net.rpc(0).block_hash(latest).unwrap().to_string();
+    let h = latest.to_string();
+    let o = short.run(
+        &["light", "init", &id, "--height", &h, "--hash", &hash],
+        None,
+    );
+    assert_eq!(o.code, 0, "{o:?}");
+    std::thread::sleep(Duration::from_millis(2500));
+    let o = short.run(&["light", "sync", &id], None);
+    assert_eq!(o.code, 3, "{o:?}");
+    assert!(o.stderr.contains("ferry light init"), "{o:?}");
+    let o = short.run(&["light", "status", &id], None);
+    assert_eq!(o.code, 3, "{o:?}");
+    assert!(o.stdout.contains("(EXPIRED)"), "{o:?}");
     mark(t0, "done");
 }
 

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use ferry::config::{self, Config, ConfigError};
 use ferry::inspect;
 use ferry::keys::{self, HdPath, KeyError, KeyStore, Mnemonic, StoredKey};
-use ferry::light::Progress;
+use ferry::light::{Progress, WitnessCheck};
 use ferry::offline::{self, InputError};
 use ferry::ops::{self, Context, OpsError};
 use ferry_verifier::{Options, Time, TrustThreshold};
@@ -743,7 +743,23 @@ fn print_progress(p: &Progress) {
             pivot,
             tally,
         } => eprintln!("ferry: height {height}: not enough trust ({tally}); bisecting at {pivot}"),
-        Progress::Witness(w) => eprintln!("ferry: witness: {w:?}"),
+        Progress::Witness(WitnessCheck::Agrees { source, height }) => {
+            eprintln!("ferry: witness {source} agrees at height {height}")
+        }
+        Progress::Witness(WitnessCheck::Unavailable {
+            source,
+            height,
+            reason,
+        }) => eprintln!("ferry: witness {source} not compared at height {height}: {reason}"),
+        Progress::Witness(WitnessCheck::Faulty {
+            source,
+            height,
+            hash,
+            reason,
+        }) => eprintln!(
+            "ferry: witness {source} is faulty: block {hash} at height {height} does not \
+             verify ({reason})"
+        ),
         Progress::Saved { height, hash } => eprintln!("ferry: trusted height {height} ({hash})"),
         _ => {}
     }

@@ -402,6 +402,31 @@ fn create_and_update_a_client_of_simd_b_on_simd_a() {
     assert_eq!(state.latest_height.revision_height, updated);
     assert_eq!(state.chain_id, "ferry-b");
 
+    // To a chosen height.
+    b.rpc().wait_for_height(updated + 3, WAIT).unwrap();
+    let to = (updated + 2).to_string();
+    let o = home.run(
+        &[
+            "update",
+            "client",
+            "--host",
+            "ferry-a",
+            "--client",
+            "07-tendermint-0",
+            "--target",
+            "ferry-b",
+            "--height",
+            &to,
+        ],
+        None,
+    );
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(
+        o.stdout.trim().ends_with(&format!("0-{updated} -> 0-{to}")),
+        "{o:?}"
+    );
+    let updated = updated + 2;
+
     // Not above the client's height: refused before anything is sent.
     let h = updated.to_string();
     let o = home.run(

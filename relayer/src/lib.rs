@@ -5,6 +5,7 @@ pub mod chain;
 pub mod config;
 pub mod cosmos;
 pub mod evidence;
+pub mod handshake;
 pub mod inspect;
 pub mod keys;
 pub mod light;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use ferry::config::{self, Config, ConfigError};
+use ferry::handshake::{self, HandshakeError};
 use ferry::inspect;
 use ferry::keys::{self, HdPath, KeyError, KeyStore, Mnemonic, StoredKey};
 use ferry::light::{Progress, WitnessCheck};
@@ -228,6 +229,53 @@ enum CreateCommand {
         #[arg(long)]
         target: String,
     },
+    /// Open a connection between --a and --b over their clients of each other:
+    /// ConnectionOpenInit on A, Try on B, Ack on A, Confirm on B, every proof verified against
+    /// a header of its chain verified by the light client (`ferry light init` both chains).
+    ///
+    /// Prints both connection ids. Exit codes as `create client`; 66 also when a connection
+    /// end is not as expected.
+    Connection {
+        /// Chain A (sends ConnectionOpenInit and Ack).
+        #[arg(long)]
+        a: String,
+        /// Chain B (sends ConnectionOpenTry and Confirm).
+        #[arg(long)]
+        b: String,
+        /// A's client of B (07-tendermint-N).
+        #[arg(long)]
+        a_client: String,
+        /// B's client of A.
+        #[arg(long)]
+        b_client: String,
+    },
+    /// Open a channel between --a and --b over an OPEN connection: ChanOpenInit on A, Try on
+    /// B, Ack on A, Confirm on B, proofs verified as for `create connection`.
+    ///
+    /// Prints both channel ids. Exit codes as `create connection`.
+    Channel {
+        /// Chain A (sends ChanOpenInit and Ack).
+        #[arg(long)]
+        a: String,
+        /// Chain B (sends ChanOpenTry and Confirm).
+        #[arg(long)]
+        b: String,
+        /// The OPEN connection on A.
+        #[arg(long)]
+        a_connection: String,
+        /// Its counterparty on B.
+        #[arg(long)]
+        b_connection: String,
+        /// The port on both chains.
+        #[arg(long, default_value = "transfer")]
+        port: String,
+        /// The application version.
+        #[arg(long, default_value = "ics20-1")]
+        version: String,
+        /// An ordered channel (the default is unordered; ICS-20 requires unordered).
+        #[arg(long)]
+        ordered: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -278,7 +326,7 @@ enum Command {
         #[command(subcommand)]
         command: LightCommand,
     },
-    /// Create IBC objects on a chain: clients.
+    /// Create IBC objects: clients, connections, channels.
     Create {
         #[command(flatten)]
         at: Locations,
@@ -456,6 +504,15 @@ impl From<ConfigError> for Failure {
 
 impl From<OpsError> for Failure {
     fn from(e: OpsError) -> Self {
+        Failure {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<HandshakeError> for Failure {
+    fn from(e: HandshakeError) -> Self {
         Failure {
             code: e.exit_code(),
             message: e.to_string(),
@@ -882,6 +939,46 @@ fn create_client(at: &Locations, host: &str, target: &str) -> Result<i32, Failur
     Ok(0)
 }
 
+fn create_connection(
+    at: &Locations,
+    a: &str,
+    b: &str,
+    a_client: &str,
+    b_client: &str,
+) -> Result<i32, Failure> {
+    let (home, path) = locate(at)?;
+    let ctx = Context::load(&home, &path)?;
+    ctx.chain(a)?;
+    ctx.chain(b)?;
+    let c = block_on(async {
+        Ok(handshake::create_connection(&ctx, a, b, a_client, b_client).await?)
+    })?;
+    for step in &c.steps {
+        eprintln!("ferry: {step}");
+    }
+    println!(
+        "created connection {} on {a} and {} on {b}",
+        c.a_connection, c.b_connection
+    );
+    Ok(0)
+}
+
+fn create_channel(at: &Locations, req: &handshake::ChannelRequest) -> Result<i32, Failure> {
+    let (home, path) = locate(at)?;
+    let ctx = Context::load(&home, &path)?;
+    ctx.chain(&req.a)?;
+    ctx.chain(&req.b)?;
+    let c = block_on(async { Ok(handshake::create_channel(&ctx, req).await?) })?;
+    for step in &c.steps {
+        eprintln!("ferry: {step}");
+    }
+    println!(
+        "created channel {}/{} on {} and {}/{} on {}",
+        req.port, c.a_channel, req.a, req.port, c.b_channel, req.b
+    );
+    Ok(0)
+}
+
 fn update_client(
     at: &Locations,
     host: &str,
@@ -936,6 +1033,40 @@ fn run() -> ExitCode {
             at,
             command: CreateCommand::Client { host, target },
         } => return finish(create_client(&at, &host, &target)),
+        Command::Create {
+            at,
+            command:
+                CreateCommand::Connection {
+                    a,
+                    b,
+                    a_client,
+                    b_client,
+                },
+        } => return finish(create_connection(&at, &a, &b, &a_client, &b_client)),
+        Command::Create {
+            at,
+            command:
+                CreateCommand::Channel {
+                    a,
+                    b,
+                    a_connection,
+                    b_connection,
+                    port,
+                    version,
+                    ordered,
+                },
+        } => {
+            let req = handshake::ChannelRequest {
+                a,
+                b,
+                a_connection,
+                b_connection,
+                port,
+                version,
+                ordered,
+            };
+            return finish(create_channel(&at, &req));
+        }
         Command::Update {
             at,
             command:

@@ -497,7 +497,7 @@ pub fn light_status(ctx: &Context, chain: &str, now: Time) -> Result<Status, Ops
 // IBC clients
 
 /// The host chain's signer: the configured key and its address there.
-struct HostSigner<'a> {
+pub(crate) struct HostSigner<'a> {
     chain: &'a ChainConfig,
     rpc: RpcChain,
     signer: cosmos::Secp256k1Signer,
@@ -505,7 +505,10 @@ struct HostSigner<'a> {
 }
 
 impl<'a> HostSigner<'a> {
-    async fn new(ctx: &Context, chain: &'a ChainConfig) -> Result<HostSigner<'a>, OpsError> {
+    pub(crate) async fn new(
+        ctx: &Context,
+        chain: &'a ChainConfig,
+    ) -> Result<HostSigner<'a>, OpsError> {
         let key = KeyStore::new(&ctx.data_dir).get(&chain.key)?;
         let signer = key.signer()?;
         let address = key.address_with_prefix(&chain.account_prefix)?;
@@ -525,13 +528,37 @@ impl<'a> HostSigner<'a> {
         }
     }
 
-    /// Signs `msgs` with the account's current number and sequence, with the configured
-    /// `max_gas` as the gas limit and `ceil(max_gas * gas_price)` as the fee, and broadcasts
-    /// them, waiting for the block. Returns the events of the transaction.
+    /// The signer's address on the host.
+    pub(crate) fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// The host chain's id.
+    pub(crate) fn chain_id(&self) -> &str {
+        &self.chain.id
+    }
+
+    /// The host chain's node.
+    pub(crate) fn rpc(&self) -> &RpcChain {
+        &self.rpc
+    }
+
+    /// [`Self::submit_at`], the events only.
     async fn submit(
         &self,
         msgs: Vec<ferry_verifier::pb::Any>,
     ) -> Result<Vec<crate::rpc::Event>, OpsError> {
+        Ok(self.submit_at(msgs).await?.1)
+    }
+
+    /// Signs `msgs` with the account's current number and sequence, with the configured
+    /// `max_gas` as the gas limit and `ceil(max_gas * gas_price)` as the fee, and broadcasts
+    /// them, waiting for the block. Returns the block height and the events of the
+    /// transaction.
+    pub(crate) async fn submit_at(
+        &self,
+        msgs: Vec<ferry_verifier::pb::Any>,
+    ) -> Result<(u64, Vec<crate::rpc::Event>), OpsError> {
         let account =
             Chain::<{ ferry_verifier::MAX_VALIDATORS }>::account(&self.rpc, &self.address)
                 .await
@@ -575,7 +602,7 @@ impl<'a> HostSigner<'a> {
                 });
             }
         }
-        Ok(r.tx_result.events)
+        Ok((r.height, r.tx_result.events))
     }
 }
 
@@ -710,7 +737,7 @@ pub struct UpdatedClient {
 
 /// Reads a value of the IBC store of `chain` (latest state; unverified: the host checks
 /// what it is given against it).
-async fn ibc_store(
+pub(crate) async fn ibc_store(
     chain: &ChainConfig,
     rpc: &RpcChain,
     path: &str,

@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use ferry_verifier::ibc::{channel_end_path, connection_path};
 use ferry_verifier::pb::{self, encode_any, ibc::Height, Any};
-use ferry_verifier::proof::{cosmos_sdk_specs, MerkleProof};
+use ferry_verifier::proof::{cosmos_sdk_specs, MerkleProof, ProofError, ProofOp};
 
 use crate::chain::ChainError;
 use crate::config::ChainConfig;
@@ -579,17 +579,30 @@ async fn prove(
             reason: format!("absent at height {query_height}"),
         });
     }
-    let merkle = MerkleProof::from_proof_ops(&q.proof_ops)
-        .map_err(|e| proof_err(src, path, query_height, e.to_string()))?;
-    let key_path = [src.store_prefix.as_bytes(), path.as_bytes()];
-    merkle
-        .verify_membership(&cosmos_sdk_specs(), &app_hash, &key_path, &q.value)
+    let proof = verify_store_proof(&q.proof_ops, &app_hash, &src.store_prefix, path, &q.value)
         .map_err(|e| proof_err(src, path, query_height, e.to_string()))?;
     Ok(Proven {
         value: q.value,
-        proof: merkle.encode(),
+        proof,
         proof_height,
     })
+}
+
+/// Checks the proof ops of an `abci_query` of `path` in the store `store_prefix` (e.g.
+/// `ibc`) against `app_hash` (of the verified header one above the queried height): `value`
+/// must be proved present with the Cosmos SDK proof specs. Returns the proof as the protobuf
+/// `ibc.core.commitment.v1.MerkleProof` an IBC message carries.
+pub fn verify_store_proof(
+    ops: &[ProofOp],
+    app_hash: &[u8],
+    store_prefix: &str,
+    path: &str,
+    value: &[u8],
+) -> Result<Vec<u8>, ProofError> {
+    let merkle = MerkleProof::from_proof_ops(ops)?;
+    let key_path = [store_prefix.as_bytes(), path.as_bytes()];
+    merkle.verify_membership(&cosmos_sdk_specs(), app_hash, &key_path, value)?;
+    Ok(merkle.encode())
 }
 
 fn proof_err(src: &ChainConfig, path: &str, height: u64, reason: String) -> HandshakeError {
@@ -1066,6 +1079,46 @@ mod tests {
         // An empty proof height is still encoded (gogoproto non-nullable): field 4, length 0.
         let confirm = MsgChannelOpenConfirm::default().encode_to_vec();
         assert_eq!(confirm, vec![0x22, 0x00]);
+    }
+
+    /// A real simd answer (`nextClientSequence` of the `ibc` store at height 4) against the
+    /// app hash of simd's header 5: verified; any other app hash, value, path or store, or a
+    /// changed proof byte, is refused.
+    #[test]
+    fn store_proofs_are_checked_against_the_verified_app_hash() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/data/real/simd/");
+        let text =
+            std::fs::read_to_string(format!("{dir}abci-ibc-next-client-sequence.json")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let r = &v["result"]["response"];
+        assert_eq!(r["height"], "4");
+        let ops: Vec<ProofOp> = serde_json::from_value(r["proofOps"]["ops"].clone()).unwrap();
+        let value = [0u8; 8];
+        let hash = crate::ops::parse_hash(
+            "4B99005BEE0F02D2A9E9BC272E3E1A6BEA38F458A661780946CF779BAAE87D08",
+        )
+        .unwrap()
+        .as_bytes()
+        .to_vec();
+        let path = "nextClientSequence";
+        let bytes = verify_store_proof(&ops, &hash, "ibc", path, &value).unwrap();
+        assert_eq!(MerkleProof::decode(&bytes).unwrap().proofs.len(), 2);
+
+        let mut other = hash.clone();
+        other[0] ^= 1;
+        assert!(verify_store_proof(&ops, &other, "ibc", path, &value).is_err());
+        assert!(verify_store_proof(&ops, &hash, "ibc", path, &[0, 0, 0, 0, 0, 0, 0, 1]).is_err());
+        assert!(verify_store_proof(&ops, &hash, "ibc", "nextConnectionSequence", &value).is_err());
+        assert!(verify_store_proof(&ops, &hash, "bank", path, &value).is_err());
+        assert!(verify_store_proof(&[], &hash, "ibc", path, &value).is_err());
+        for i in 0..ops[0].data.len() {
+            let mut bad = ops.clone();
+            bad[0].data[i] ^= 0x20;
+            assert!(
+                verify_store_proof(&bad, &hash, "ibc", path, &value).is_err(),
+                "byte {i}"
+            );
+        }
     }
 
     #[test]

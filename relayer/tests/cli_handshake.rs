@@ -234,6 +234,47 @@ fn connection_and_ics20_channel_between_two_simd_chains() {
         assert_eq!(ch.connection_hops, vec!["connection-0".to_string()]);
         assert_eq!(ch.version, "ics20-1");
     }
+    // What simd refuses is reported with its reason and exit code 1: ICS-20 is unordered
+    // only, and a connection over a client that does not exist.
+    let o = run(
+        home,
+        &[
+            "create",
+            "channel",
+            "--a",
+            "ferry-a",
+            "--b",
+            "ferry-b",
+            "--a-connection",
+            "connection-0",
+            "--b-connection",
+            "connection-0",
+            "--ordered",
+        ],
+        None,
+    );
+    assert_eq!(o.code, 1, "{o:?}");
+    assert!(o.stderr.contains("ORDERED"), "{o:?}");
+    mark(t0, &format!("--ordered: {}", o.stderr.trim()));
+    let o = run(
+        home,
+        &[
+            "create",
+            "connection",
+            "--a",
+            "ferry-a",
+            "--b",
+            "ferry-b",
+            "--a-client",
+            "07-tendermint-9",
+            "--b-client",
+            "07-tendermint-0",
+        ],
+        None,
+    );
+    assert_eq!(o.code, 1, "{o:?}");
+    assert!(o.stderr.contains("07-tendermint-9"), "{o:?}");
+    mark(t0, &format!("unknown client: {}", o.stderr.trim()));
     mark(t0, "done");
     assert!(t0.elapsed() < Duration::from_secs(90), "{:?}", t0.elapsed());
 }

@@ -1,8 +1,12 @@
 //! The `ferry config` and `ferry keys` commands end to end: the built binary in temporary
 //! homes, its output, files and exit codes.
 
+mod common;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+
+use common::Out;
 use std::process::{Command, Stdio};
 
 /// `ferry_testnet::TEST_MNEMONIC` (simd's test accounts; public test data).
@@ -13,12 +17,6 @@ const ADDRESS_0: &str = "cosmos15nznpc0xmf2y4fzgmcf4xldmnj8pnhgdrullm3";
 const ADDRESS_1: &str = "cosmos1598hgaeejshqjne70yrpzhhdzq3d30ssagpf69";
 /// The secret of index 1 (`simd keys export --unarmored-hex`): never to be printed.
 const SECRET_1: &str = "9a84a1e728409261442bf7f163d8a1c7e5b023438bb4d968ada440e4b5a8e4ff";
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
 
 /// A fresh directory standing in for the user's home and the Ferry home.
 struct Home(PathBuf);
@@ -54,36 +52,9 @@ impl Home {
     }
 
     fn raw(&self, args: &[String], stdin: Option<&str>, env: &[(&str, &Path)]) -> Out {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferry"));
-        cmd.args(args)
-            .env("HOME", &self.0)
-            .env_remove("FERRY_HOME")
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().unwrap();
-        if let Some(text) = stdin {
-            // A command refused before it reads stdin exits without reading it: the write
-            // then fails with a broken pipe, which is not the test's concern (its exit code
-            // and output are).
-            let mut pipe = child.stdin.take().unwrap();
-            if let Err(e) = pipe.write_all(text.as_bytes()) {
-                assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
-            }
-        }
-        let out = child.wait_with_output().unwrap();
-        Out {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        let mut all: Vec<(&str, &Path)> = vec![("HOME", &self.0)];
+        all.extend_from_slice(env);
+        common::ferry(args, stdin, &all)
     }
 
     /// `config init` in the Ferry home.

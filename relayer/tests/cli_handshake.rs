@@ -4,64 +4,20 @@
 //! (SKIPPED printed) without the chain binaries, failed with `CI=true`.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{ferry_in, mark, Out};
 use ferry::handshake::{channel_state, connection_state, Channel, ConnectionEnd};
 use ferry_testnet::{require_chains, SimdChain, TempDir, TEST_MNEMONIC};
 use prost::Message as _;
 
 const WAIT: Duration = Duration::from_secs(60);
 
-fn mark(start: Instant, what: &str) {
-    eprintln!("[{:>6.2}s] {what}", start.elapsed().as_secs_f64());
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Out {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
 /// Runs the ferry binary with `--home home`.
 fn run(home: &Path, args: &[&str], stdin: Option<&str>) -> Out {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
-        .args(args)
-        .arg("--home")
-        .arg(home)
-        .env_remove("FERRY_HOME")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(text) = stdin {
-        use std::io::Write as _;
-        // A command that exits before reading stdin breaks the pipe: not this test's concern.
-        if let Err(e) = child.stdin.take().unwrap().write_all(text.as_bytes()) {
-            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
-        }
-    }
-    let out = child.wait_with_output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    ferry_in(home, args, stdin)
 }
 
 fn ok(home: &Path, args: &[&str], stdin: Option<&str>) -> String {

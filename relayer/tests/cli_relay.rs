@@ -277,6 +277,9 @@ fn ics20_transfers_are_received_acknowledged_and_timed_out_exactly_once() {
     let o = run(home, &clear, None);
     assert_eq!(o.code, 0, "{o:?}");
     mark(t0, &format!("clear: {}", o.stdout.trim()));
+    eprint!("{}", o.stderr);
+    assert!(o.stderr.contains("RecvPacket on ferry-b"), "{o:?}");
+    assert!(o.stderr.contains("Acknowledgement on ferry-a"), "{o:?}");
     assert_eq!(
         o.stdout.trim(),
         "transfer/channel-0 ferry-a -> ferry-b: received 1,2, acknowledged 1,2, timed out none",
@@ -347,6 +350,69 @@ fn ics20_transfers_are_received_acknowledged_and_timed_out_exactly_once() {
     assert!(
         o.stdout
             .contains("received none, acknowledged none, timed out none"),
+        "{o:?}"
+    );
+
+    // A channel that does not exist: refused before anything is sent.
+    let o = run(
+        home,
+        &[
+            "clear",
+            "packets",
+            "--src",
+            "ferry-a",
+            "--dst",
+            "ferry-b",
+            "--channel",
+            "channel-9",
+        ],
+        None,
+    );
+    assert_eq!(o.code, 66, "{o:?}");
+    assert!(o.stderr.contains("no such channel"), "{o:?}");
+    // A path whose channel ids are not in the config: a bad option.
+    let o = run(home, &["clear", "packets", "--path", "a-b"], None);
+    assert_eq!(o.code, 64, "{o:?}");
+    assert!(o.stderr.contains("channel ids are not set"), "{o:?}");
+
+    // With the ids in the config, --path clears both directions: a transfer from ferry-b.
+    let text = std::fs::read_to_string(home.join("config.toml"))
+        .unwrap()
+        .replace("# client_id", "client_id")
+        .replace("# connection_id", "connection_id")
+        .replace("# channel_id", "channel_id");
+    std::fs::write(home.join("config.toml"), text).unwrap();
+    transfer(&b, &user, "40stake", &[]);
+    let v: serde_json::Value = serde_json::from_str(&ok(
+        home,
+        &["query", "packets", "pending", "--path", "a-b", "--json"],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(v[0]["recv"], serde_json::json!([]), "{v}");
+    assert_eq!(v[1]["src_chain"], "ferry-b", "{v}");
+    assert_eq!(v[1]["recv"], serde_json::json!([1]), "{v}");
+    let o = run(home, &["clear", "packets", "--path", "a-b"], None);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(
+        o.stdout.trim(),
+        "transfer/channel-0 ferry-a -> ferry-b: received none, acknowledged none, timed out none\n\
+         transfer/channel-0 ferry-b -> ferry-a: received 1, acknowledged 1, timed out none",
+        "{o:?}"
+    );
+    let back: Vec<(String, u128)> = balances(&a, &user)
+        .into_iter()
+        .filter(|(d, _)| d.starts_with("ibc/"))
+        .collect();
+    assert_eq!(back.len(), 1, "{back:?}");
+    assert_eq!(back[0].1, 40, "{back:?}");
+    let o = run(home, &["clear", "packets", "--path", "a-b"], None);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(
+        o.stdout
+            .matches("received none, acknowledged none, timed out none")
+            .count(),
+        2,
         "{o:?}"
     );
     mark(t0, "done");

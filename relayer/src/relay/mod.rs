@@ -217,7 +217,7 @@ fn malformed(e: &Event, attribute: &'static str, value: &str) -> EventError {
 }
 
 fn hex_decode(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     text.as_bytes()

@@ -597,6 +597,7 @@ async fn recv_batch(
     batch: &[Packet],
     after: u64,
     out: &mut Cleared,
+    written: &mut Vec<WrittenAck>,
 ) -> Result<u64, RelayError> {
     let e = &r.ends;
     let paths: Vec<(String, Expect)> = batch
@@ -624,7 +625,21 @@ async fn recv_batch(
             )
         })
         .collect();
-    let (h, _) = r.dst.signer.submit_at(msgs).await?;
+    let (h, events) = r.dst.signer.submit_at(msgs).await?;
+    // The acknowledgements written by this transaction: from its own events, as the node's
+    // transaction index may not have them yet.
+    for ev in events
+        .iter()
+        .filter(|ev| ev.kind == "write_acknowledgement")
+    {
+        let a = ack_from_event(ev).map_err(|error| RelayError::Event {
+            chain: r.dst.cfg.id.clone(),
+            error,
+        })?;
+        if e.carries(&a.packet) {
+            written.push(a);
+        }
+    }
     let seqs: Vec<u64> = batch.iter().map(|p| p.sequence).collect();
     out.steps.push(format!(
         "RecvPacket on {}: {}/{} sequences {} (proof height {}, height {h})",
@@ -761,11 +776,16 @@ async fn clear_into(
         timeout_batch(ctx, &r, batch, out).await?;
     }
     let mut last = 0u64;
+    let mut written = Vec::new();
     for batch in &p.recv {
-        last = recv_batch(ctx, &r, batch, sent_at, out).await?;
+        last = recv_batch(ctx, &r, batch, sent_at, out, &mut written).await?;
     }
-    // The acknowledgements: those pending before, and those the receives just wrote.
-    let (view, _, acked_at) = read_view(&r).await?;
+    // The acknowledgements: those pending before, and those the receives just wrote (from
+    // their transactions' events, which the node's index may not have yet).
+    let (mut view, _, acked_at) = read_view(&r).await?;
+    view.received
+        .extend(written.iter().map(|a| a.packet.sequence));
+    view.acks.extend(written);
     let p = plan(&r.ends, &view, req.batch);
     for batch in &p.ack {
         ack_batch(ctx, &r, batch, acked_at.max(last), out).await?;

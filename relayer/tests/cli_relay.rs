@@ -415,5 +415,32 @@ fn ics20_transfers_are_received_acknowledged_and_timed_out_exactly_once() {
         2,
         "{o:?}"
     );
+
+    // A backlog in batches: five transfers, two messages per transaction.
+    for _ in 0..5 {
+        transfer(&a, &receiver, "10stake", &[]);
+    }
+    let mut batched = clear.clone();
+    batched.extend_from_slice(&["--batch", "2"]);
+    let o = run(home, &batched, None);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(
+        o.stdout.trim(),
+        "transfer/channel-0 ferry-a -> ferry-b: received 4,5,6,7,8, acknowledged 4,5,6,7,8, \
+         timed out none",
+        "{o:?}"
+    );
+    eprint!("{}", o.stderr);
+    assert_eq!(
+        o.stderr.matches("RecvPacket on ferry-b").count(),
+        3,
+        "{o:?}"
+    );
+    assert_eq!(
+        o.stderr.matches("Acknowledgement on ferry-a").count(),
+        3,
+        "{o:?}"
+    );
+    assert_eq!(balance(&b, &receiver, &ibc[0].0), 400);
     mark(t0, "done");
 }

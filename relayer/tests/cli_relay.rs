@@ -298,6 +298,64 @@ fn ics20_transfers_are_received_acknowledged_and_timed_out_exactly_once() {
         assert!(ibc_present(&b, &path), "{path} not on ferry-b");
     }
 
+    // Ferry's guard: packet 1 again is refused before anything is sent (its commitment is
+    // gone). The chain's guard: a packet received again (proved as clearing does, without
+    // the planner) is refused by ibc-go as a redundant relay.
+    let ctx = ferry::ops::Context::load(home, &home.join("config.toml")).unwrap();
+    let req = ferry::relay::clear::ClearRequest {
+        src: "ferry-a".into(),
+        dst: "ferry-b".into(),
+        src_port: "transfer".into(),
+        src_channel: "channel-0".into(),
+        batch: 10,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let packet = |seq: u64| {
+        let (_, view) = rt.block_on(ferry::relay::clear::view(&ctx, &req)).unwrap();
+        view.sent
+            .iter()
+            .find(|p| p.sequence == seq)
+            .unwrap()
+            .clone()
+    };
+    let e = rt
+        .block_on(ferry::relay::clear::recv_packets(&ctx, &req, &[packet(1)]))
+        .unwrap_err();
+    mark(t0, &format!("packet 1 again: {e}"));
+    assert_eq!(e.exit_code(), 66, "{e}");
+    assert!(e.to_string().contains("absent at height"), "{e}");
+    transfer(&a, &receiver, "5stake", &[]);
+    let p3 = packet(3);
+    let r = rt
+        .block_on(ferry::relay::clear::recv_packets(&ctx, &req, &[p3.clone()]))
+        .unwrap();
+    assert_eq!(r.received, vec![3]);
+    let e = rt
+        .block_on(ferry::relay::clear::recv_packets(&ctx, &req, &[p3]))
+        .unwrap_err();
+    mark(t0, &format!("packet 3 again: {e}"));
+    match &e {
+        ferry::relay::clear::RelayError::Ops(o) => match &**o {
+            ferry::ops::OpsError::TxRefused { log, .. } => {
+                assert!(log.contains("redundant"), "{e}")
+            }
+            _ => panic!("{e}"),
+        },
+        _ => panic!("{e}"),
+    }
+    // Clearing relays its acknowledgement, and nothing else.
+    let o = run(home, &clear, None);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(
+        o.stdout.trim(),
+        "transfer/channel-0 ferry-a -> ferry-b: received none, acknowledged 3, timed out none",
+        "{o:?}"
+    );
+    assert_eq!(balance(&b, &receiver, &ibc[0].0), 355);
+
     // A second clear relays nothing: exactly once.
     let o = run(home, &clear, None);
     assert_eq!(o.code, 0, "{o:?}");
@@ -306,7 +364,7 @@ fn ics20_transfers_are_received_acknowledged_and_timed_out_exactly_once() {
         "transfer/channel-0 ferry-a -> ferry-b: received none, acknowledged none, timed out none",
         "{o:?}"
     );
-    assert_eq!(balance(&b, &receiver, &ibc[0].0), 350);
+    assert_eq!(balance(&b, &receiver, &ibc[0].0), 355);
 
     // A transfer that times out 3 s from now (absolute timestamp, no timeout height): once
     // the destination's time passed it, clearing times it out and the sender is refunded.
@@ -331,20 +389,20 @@ fn ics20_transfers_are_received_acknowledged_and_timed_out_exactly_once() {
     std::thread::sleep(Duration::from_secs(4));
     b.rpc().wait_for_height(h + 2, WAIT).unwrap();
     let v: serde_json::Value = serde_json::from_str(&ok(home, &args, None)).unwrap();
-    assert_eq!(v[0]["timeout"], serde_json::json!([3]), "{v}");
+    assert_eq!(v[0]["timeout"], serde_json::json!([4]), "{v}");
     assert_eq!(v[0]["recv"], serde_json::json!([]), "{v}");
     let o = run(home, &clear, None);
     assert_eq!(o.code, 0, "{o:?}");
     assert_eq!(
         o.stdout.trim(),
-        "transfer/channel-0 ferry-a -> ferry-b: received none, acknowledged none, timed out 3",
+        "transfer/channel-0 ferry-a -> ferry-b: received none, acknowledged none, timed out 4",
         "{o:?}"
     );
     mark(t0, "timed out");
     assert_eq!(balance(&a, &user, "stake"), sent + 70);
-    let path = ferry_verifier::ibc::packet_commitment_path("transfer", "channel-0", 3);
+    let path = ferry_verifier::ibc::packet_commitment_path("transfer", "channel-0", 4);
     assert!(!ibc_present(&a, &path));
-    assert_eq!(balance(&b, &receiver, &ibc[0].0), 350);
+    assert_eq!(balance(&b, &receiver, &ibc[0].0), 355);
     let o = run(home, &clear, None);
     assert_eq!(o.code, 0, "{o:?}");
     assert!(
@@ -426,7 +484,7 @@ fn ics20_transfers_are_received_acknowledged_and_timed_out_exactly_once() {
     assert_eq!(o.code, 0, "{o:?}");
     assert_eq!(
         o.stdout.trim(),
-        "transfer/channel-0 ferry-a -> ferry-b: received 4,5,6,7,8, acknowledged 4,5,6,7,8, \
+        "transfer/channel-0 ferry-a -> ferry-b: received 5,6,7,8,9, acknowledged 5,6,7,8,9, \
          timed out none",
         "{o:?}"
     );
@@ -441,6 +499,6 @@ fn ics20_transfers_are_received_acknowledged_and_timed_out_exactly_once() {
         3,
         "{o:?}"
     );
-    assert_eq!(balance(&b, &receiver, &ibc[0].0), 400);
+    assert_eq!(balance(&b, &receiver, &ibc[0].0), 405);
     mark(t0, "done");
 }

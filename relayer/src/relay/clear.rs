@@ -402,6 +402,30 @@ fn pending_of(ends: &ChannelEnds, p: &Plan) -> Pending {
     }
 }
 
+/// What the planner sees of one direction of a channel now: its ends and the [`View`] read
+/// from both chains' latest state (unverified; nothing is sent).
+pub async fn view(ctx: &Context, req: &ClearRequest) -> Result<(ChannelEnds, View), RelayError> {
+    let r = route(ctx, req).await?;
+    let (view, _, _) = read_view(&r).await?;
+    Ok((r.ends, view))
+}
+
+/// Receives `packets` on the destination in one transaction, without planning: each
+/// commitment is proved (and checked) as [`clear`] does, and the destination judges the
+/// rest (a packet it received already makes the transaction redundant, which ibc-go
+/// refuses). For operators' manual relaying and for tests of the chain's own checks.
+pub async fn recv_packets(
+    ctx: &Context,
+    req: &ClearRequest,
+    packets: &[Packet],
+) -> Result<Cleared, RelayError> {
+    let r = route(ctx, req).await?;
+    let mut out = Cleared::default();
+    let mut written = Vec::new();
+    recv_batch(ctx, &r, packets, 0, &mut out, &mut written).await?;
+    Ok(out)
+}
+
 /// `ferry query packets pending`: what clearing would relay now (nothing is sent).
 pub async fn pending(ctx: &Context, req: &ClearRequest) -> Result<Pending, RelayError> {
     let r = route(ctx, req).await?;
@@ -547,11 +571,25 @@ async fn prove_all(
             ));
         }
         match expect {
+            Expect::Value(_) if q.value.is_empty() => {
+                return Err(state_err(
+                    cfg,
+                    path,
+                    format!(
+                        "absent at height {query_height} (relayed already, acknowledged or \
+                         timed out?); nothing was sent"
+                    ),
+                ));
+            }
             Expect::Value(v) if q.value != *v => {
                 return Err(state_err(
                     cfg,
                     path,
-                    format!("expected {} at height {query_height}", hex(v)),
+                    format!(
+                        "{} at height {query_height}, expected {}; nothing was sent",
+                        hex(&q.value),
+                        hex(v)
+                    ),
                 ));
             }
             Expect::Absent if !q.value.is_empty() => {

@@ -330,7 +330,11 @@ fn ics20_transfers_are_received_acknowledged_and_timed_out_exactly_once() {
     transfer(&a, &receiver, "5stake", &[]);
     let p3 = packet(3);
     let r = rt
-        .block_on(ferry::relay::clear::recv_packets(&ctx, &req, &[p3.clone()]))
+        .block_on(ferry::relay::clear::recv_packets(
+            &ctx,
+            &req,
+            std::slice::from_ref(&p3),
+        ))
         .unwrap();
     assert_eq!(r.received, vec![3]);
     let e = rt

@@ -323,8 +323,10 @@ struct ChannelArgs {
     /// The port on --src.
     #[arg(long, default_value = "transfer")]
     port: String,
-    /// At most this many messages per transaction.
-    #[arg(long, default_value_t = 50)]
+    /// At most this many messages per transaction. Gas is not simulated yet: a batch must
+    /// fit the chain's `max_gas` (an ICS-20 receive used about 100k gas on simd, the first
+    /// of a denomination more; the default fits the example's 400000).
+    #[arg(long, default_value_t = 4)]
     batch: usize,
 }
 

@@ -504,5 +504,31 @@ fn ics20_transfers_are_received_acknowledged_and_timed_out_exactly_once() {
         "{o:?}"
     );
     assert_eq!(balance(&b, &receiver, &ibc[0].0), 405);
+    // Gas used by the transactions of receives and acks (for sizing --batch and max_gas).
+    for (chain, event) in [
+        (&b, "recv_packet.packet_dst_channel"),
+        (&a, "acknowledge_packet.packet_src_channel"),
+    ] {
+        let r = chain
+            .rpc()
+            .call(
+                "tx_search",
+                &[
+                    ("query", format!("\"{event}='channel-0'\"")),
+                    ("per_page", "100".into()),
+                ],
+            )
+            .unwrap();
+        let gas: Vec<String> = r["txs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| format!("{}", t["tx_result"]["gas_used"].as_str().unwrap_or("?")))
+            .collect();
+        mark(
+            t0,
+            &format!("{event}: gas used per transaction {}", gas.join(", ")),
+        );
+    }
     mark(t0, "done");
 }

@@ -523,7 +523,12 @@ fn ics20_transfers_are_received_acknowledged_and_timed_out_exactly_once() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|t| format!("{}", t["tx_result"]["gas_used"].as_str().unwrap_or("?")))
+            .map(|t| {
+                t["tx_result"]["gas_used"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .to_string()
+            })
             .collect();
         mark(
             t0,

@@ -11,4 +11,5 @@ pub mod keys;
 pub mod light;
 pub mod offline;
 pub mod ops;
+pub mod relay;
 pub mod rpc;

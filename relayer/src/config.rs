@@ -128,9 +128,10 @@ key = "relayer"
 account_prefix = "cosmos"
 # Fee per unit of gas: fee = ceil(gas * amount) of denom.
 gas_price = { amount = 0.025, denom = "stake" }
-# Gas for a transaction when simulation is not possible, and the most any transaction may use.
+# Gas for a transaction when simulation is not possible, and the most any transaction may use
+# (an ICS-20 receive takes 60k-100k gas on simd: `ferry start --batch 30` needs about 3M).
 default_gas = 100000
-max_gas = 400000
+max_gas = 4000000
 # Simulated gas is multiplied by this (>= 1.0) before it is used.
 gas_multiplier = 1.1
 # Light client: the share of the trusted validators' power, N/D within [1/3, 1], that must
@@ -154,7 +155,7 @@ key = "relayer"
 account_prefix = "cosmos"
 gas_price = { amount = 0.025, denom = "stake" }
 default_gas = 100000
-max_gas = 400000
+max_gas = 4000000
 gas_multiplier = 1.1
 trust_threshold = "1/3"
 trusting_period = "14d"
@@ -1593,7 +1594,7 @@ mod tests {
                 denom: "stake".into()
             }
         );
-        assert_eq!((a.default_gas, a.max_gas), (100_000, 400_000));
+        assert_eq!((a.default_gas, a.max_gas), (100_000, 4_000_000));
         assert_eq!(a.trust_threshold, TrustThreshold::ONE_THIRD);
         assert_eq!(a.trusting_period, DEFAULT_TRUSTING_PERIOD);
         assert_eq!(a.clock_drift, DEFAULT_CLOCK_DRIFT);

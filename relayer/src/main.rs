@@ -323,10 +323,10 @@ struct ChannelArgs {
     /// The port on --src.
     #[arg(long, default_value = "transfer")]
     port: String,
-    /// At most this many messages per transaction. Gas is not simulated yet: a batch must
-    /// fit the chain's `max_gas` (an ICS-20 receive used about 100k gas on simd, the first
-    /// of a denomination more; the default fits the example's 400000).
-    #[arg(long, default_value_t = 4)]
+    /// At most this many messages per transaction. Gas is simulated (times gas_multiplier)
+    /// and must stay under the chain's max_gas: an ICS-20 receive used about 60k-100k gas
+    /// on simd, the first of a denomination more.
+    #[arg(long, default_value_t = 30)]
     batch: usize,
 }
 
@@ -368,7 +368,99 @@ enum QueryCommand {
 }
 
 #[derive(Subcommand)]
+enum TxCommand {
+    /// Send ICS-20 transfers from --src over --channel, signed by --src's configured key
+    /// (for trying a path out, and for load tests: --count transfers in transactions of
+    /// --per-tx).
+    ///
+    /// Prints the packet sequences sent. Exit codes: 0 sent, 1 the chain refused a
+    /// transaction, 64 bad option, 65 invalid config, 66 no key, 69 chain unreachable.
+    Transfer {
+        /// The chain to send from.
+        #[arg(long)]
+        src: String,
+        /// The channel on --src.
+        #[arg(long)]
+        channel: String,
+        /// The port on --src.
+        #[arg(long, default_value = "transfer")]
+        port: String,
+        /// The receiver's address on the destination.
+        #[arg(long)]
+        receiver: String,
+        /// The amount of each transfer, e.g. 100stake.
+        #[arg(long)]
+        amount: String,
+        /// How many transfers.
+        #[arg(long, default_value_t = 1)]
+        count: usize,
+        /// At most this many transfers per transaction.
+        #[arg(long, default_value_t = 100)]
+        per_tx: usize,
+        /// Time out this long after now (destination time), e.g. 10m, 30s.
+        #[arg(long, default_value = "10m")]
+        timeout: String,
+        /// Sign with this key [default: --src's configured key].
+        #[arg(long)]
+        key: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
+    /// Relay every configured path until stopped: packets, acknowledgements, timeouts,
+    /// client refreshes.
+    ///
+    /// Each round clears both directions of each path (as `ferry clear packets`), reading
+    /// only new blocks' events; every --clear-interval rounds and at start all of them. Logs
+    /// go to stderr (human or JSON lines); metrics are served when [telemetry] is enabled.
+    /// SIGINT/SIGTERM: finish the current round and exit 0; a second signal stops at once.
+    ///
+    /// Exit codes: 0 stopped by a signal, 64 bad option or no path to relay, 65 invalid
+    /// config, 66 no key or no trusted state, 3 a light client expired, 69 a chain
+    /// unreachable or the telemetry address unusable.
+    Start {
+        #[command(flatten)]
+        at: Locations,
+        /// Relay only these paths (repeatable) [default: all with channel ids].
+        #[arg(long = "path")]
+        paths: Vec<String>,
+        /// At most this many packet messages per transaction (gas is simulated, and must
+        /// stay under each chain's max_gas).
+        #[arg(long, default_value_t = 30)]
+        batch: usize,
+        /// Read every block's events again every this many rounds (0: only at start).
+        #[arg(long, default_value_t = 100)]
+        clear_interval: u64,
+        /// Log format, overriding global.log_format: human or json.
+        #[arg(long)]
+        log_format: Option<String>,
+        /// Log level: error, warn, info, debug or trace.
+        #[arg(long, default_value = "info")]
+        log_level: String,
+        /// Stop after this many rounds (for tests and benchmarks).
+        #[arg(long, hide = true)]
+        rounds: Option<u64>,
+    },
+    /// Check that every configured chain and path can be relayed: nodes, keys, accounts,
+    /// light clients, IBC clients, channels.
+    ///
+    /// Prints one line per check. Exit codes: 0 all passed, 1 a check failed, 65 invalid
+    /// config, 66 config unreadable.
+    HealthCheck {
+        #[command(flatten)]
+        at: Locations,
+        /// Print a JSON array of {chain, check, ok, detail}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send transactions.
+    Tx {
+        #[command(flatten)]
+        at: Locations,
+        #[command(subcommand)]
+        command: TxCommand,
+    },
     /// Relay pending packets.
     Clear {
         #[command(flatten)]
@@ -1241,6 +1333,53 @@ fn run() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Start {
+            at,
+            paths,
+            batch,
+            clear_interval,
+            log_format,
+            log_level,
+            rounds,
+        } => {
+            let opts = ferry::relay::start::StartOptions {
+                paths,
+                batch,
+                clear_interval,
+                rounds,
+                ..Default::default()
+            };
+            return finish(start(&at, &opts, log_format.as_deref(), &log_level));
+        }
+        Command::HealthCheck { at, json } => return finish(health_check(&at, json)),
+        Command::Tx {
+            at,
+            command:
+                TxCommand::Transfer {
+                    src,
+                    channel,
+                    port,
+                    receiver,
+                    amount,
+                    count,
+                    per_tx,
+                    timeout,
+                    key,
+                },
+        } => {
+            let opts = TransferOpts {
+                src,
+                channel,
+                port,
+                receiver,
+                amount,
+                count,
+                per_tx,
+                timeout,
+                key,
+            };
+            return finish(tx_transfer(&at, &opts));
+        }
         Command::Config { at, command } => return finish(config_command(&at, &command)),
         Command::Keys { at, command } => return finish(keys_command(&at, &command)),
         Command::Light { at, command } => return finish(light_command(&at, &command)),
@@ -1353,6 +1492,198 @@ fn run() -> ExitCode {
             ExitCode::from(e.exit_code() as u8)
         }
     }
+}
+
+/// Sets up logging for `ferry start`: `format` (else the config's) to stderr at `level`.
+fn init_logs(ctx: &Context, format: Option<&str>, level: &str) -> Result<(), Failure> {
+    let bad = |message: String| Failure { code: 64, message };
+    let json = match format {
+        None => ctx.config.global.log_format == config::LogFormat::Json,
+        Some("json") => true,
+        Some("human") => false,
+        Some(other) => {
+            return Err(bad(format!(
+                "--log-format: {other:?} is not a log format (human or json)"
+            )))
+        }
+    };
+    let level: tracing::Level = level.parse().map_err(|_| {
+        bad(format!(
+            "--log-level: {level:?} is not a level (error, warn, info, debug, trace)"
+        ))
+    })?;
+    let b = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_target(false);
+    let r = if json {
+        b.json().flatten_event(true).try_init()
+    } else {
+        b.with_ansi(std::io::stderr().is_terminal()).try_init()
+    };
+    r.map_err(|e| Failure {
+        code: 70,
+        message: format!("cannot set up logging: {e}"),
+    })
+}
+
+fn start(
+    at: &Locations,
+    opts: &ferry::relay::start::StartOptions,
+    log_format: Option<&str>,
+    log_level: &str,
+) -> Result<i32, Failure> {
+    let (home, path) = locate(at)?;
+    let ctx = Context::load(&home, &path)?;
+    init_logs(&ctx, log_format, log_level)?;
+    block_on(async {
+        let metrics = std::sync::Arc::new(ferry::metrics::Metrics::new());
+        if ctx.config.telemetry.enabled {
+            let addr = ctx.config.telemetry.listen;
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| Failure {
+                    code: 69,
+                    message: format!(
+                        "telemetry: cannot listen on {addr}: {e} (change [telemetry] listen, or \
+                     set enabled = false)"
+                    ),
+                })?;
+            tracing::info!("metrics on http://{addr}/metrics");
+            tokio::spawn(ferry::metrics::serve(
+                listener,
+                std::sync::Arc::clone(&metrics),
+            ));
+        }
+        let (tx, rx) = tokio::sync::watch::channel(0u32);
+        tokio::spawn(async move {
+            #[cfg(unix)]
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            loop {
+                #[cfg(unix)]
+                let got = match term.as_mut() {
+                    Some(t) => tokio::select! {
+                        r = tokio::signal::ctrl_c() => r.is_ok(),
+                        r = t.recv() => r.is_some(),
+                    },
+                    None => tokio::signal::ctrl_c().await.is_ok(),
+                };
+                #[cfg(not(unix))]
+                let got = tokio::signal::ctrl_c().await.is_ok();
+                if !got {
+                    return;
+                }
+                tracing::info!("signal received");
+                tx.send_modify(|n| *n = n.saturating_add(1));
+            }
+        });
+        let summary = ferry::relay::start::run(&ctx, opts, metrics, rx).await?;
+        println!(
+            "stopped after {} rounds: received {}, acknowledged {}, timed out {}, {} rounds \
+             with errors",
+            summary.rounds,
+            summary.received,
+            summary.acknowledged,
+            summary.timed_out,
+            summary.errors
+        );
+        Ok(0)
+    })
+}
+
+fn health_check(at: &Locations, json: bool) -> Result<i32, Failure> {
+    let (home, path) = locate(at)?;
+    let ctx = Context::load(&home, &path)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let checks = block_on(async { Ok(ferry::health::run(&ctx, now).await) })?;
+    if json {
+        let v: Vec<serde_json::Value> = checks
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "chain": c.chain, "check": c.what, "ok": c.ok, "detail": c.detail
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(v));
+    } else {
+        for c in &checks {
+            println!(
+                "{} {} {}: {}",
+                if c.ok { "ok  " } else { "FAIL" },
+                c.chain,
+                c.what,
+                c.detail
+            );
+        }
+    }
+    Ok(if checks.iter().all(|c| c.ok) { 0 } else { 1 })
+}
+
+/// `100stake` as (100, "stake").
+fn parse_amount(text: &str) -> Option<(u128, String)> {
+    let digits = text.find(|c: char| !c.is_ascii_digit())?;
+    let (n, denom) = text.split_at(digits);
+    let n: u128 = n.parse().ok()?;
+    let ok = denom
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/:._-".contains(c));
+    (n > 0 && !denom.is_empty() && ok).then(|| (n, denom.to_string()))
+}
+
+/// The options of `ferry tx transfer`.
+struct TransferOpts {
+    src: String,
+    channel: String,
+    port: String,
+    receiver: String,
+    amount: String,
+    count: usize,
+    per_tx: usize,
+    timeout: String,
+    key: Option<String>,
+}
+
+fn tx_transfer(at: &Locations, o: &TransferOpts) -> Result<i32, Failure> {
+    let (src, channel, port, amount, timeout) =
+        (&o.src, &o.channel, &o.port, &o.amount, &o.timeout);
+    let bad = |message: String| Failure { code: 64, message };
+    let (amount, denom) = parse_amount(amount).ok_or_else(|| {
+        bad(format!(
+            "--amount: {amount:?} is not an amount like 100stake"
+        ))
+    })?;
+    let timeout = offline::parse_duration(timeout)
+        .map_err(|e| bad(format!("--timeout: {timeout:?}: {e}")))?;
+    let (home, path) = locate(at)?;
+    let ctx = Context::load(&home, &path)?;
+    let deadline = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .saturating_add(timeout);
+    let req = ops::TransferRequest {
+        src: src.clone(),
+        port: port.clone(),
+        channel: channel.clone(),
+        receiver: o.receiver.clone(),
+        amount,
+        denom,
+        count: o.count,
+        per_tx: o.per_tx,
+        timeout_timestamp: u64::try_from(deadline.as_nanos()).unwrap_or(u64::MAX),
+        timeout_height: Default::default(),
+        key: o.key.clone(),
+    };
+    let seqs = block_on(async { Ok(ops::transfer(&ctx, &req).await?) })?;
+    println!(
+        "sent {} transfers on {src} {port}/{channel}: sequences {}",
+        seqs.len(),
+        list(&seqs)
+    );
+    Ok(0)
 }
 
 fn finish(result: Result<i32, Failure>) -> ExitCode {

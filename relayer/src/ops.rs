@@ -509,7 +509,16 @@ impl<'a> HostSigner<'a> {
         ctx: &Context,
         chain: &'a ChainConfig,
     ) -> Result<HostSigner<'a>, OpsError> {
-        let key = KeyStore::new(&ctx.data_dir).get(&chain.key)?;
+        Self::with_key(ctx, chain, &chain.key).await
+    }
+
+    /// The signer of `key` (another than the chain's configured one) on `chain`.
+    pub(crate) async fn with_key(
+        ctx: &Context,
+        chain: &'a ChainConfig,
+        key: &str,
+    ) -> Result<HostSigner<'a>, OpsError> {
+        let key = KeyStore::new(&ctx.data_dir).get(key)?;
         let signer = key.signer()?;
         let address = key.address_with_prefix(&chain.account_prefix)?;
         let rpc = connect(chain).await?;
@@ -551,29 +560,29 @@ impl<'a> HostSigner<'a> {
         Ok(self.submit_at(msgs).await?.1)
     }
 
-    /// Signs `msgs` with the account's current number and sequence, with the configured
-    /// `max_gas` as the gas limit and `ceil(max_gas * gas_price)` as the fee, and broadcasts
-    /// them, waiting for the block. Returns the block height and the events of the
-    /// transaction.
-    pub(crate) async fn submit_at(
+    /// The account's number and sequence.
+    async fn account(&self) -> Result<crate::chain::Account, OpsError> {
+        Chain::<{ ferry_verifier::MAX_VALIDATORS }>::account(&self.rpc, &self.address)
+            .await
+            .map_err(|e| match e {
+                ChainError::QueryFailed { log, .. } => OpsError::Client {
+                    chain: self.chain.id.clone(),
+                    client_id: String::new(),
+                    reason: format!(
+                        "the signing account {} cannot be read ({log}): fund it first",
+                        self.address
+                    ),
+                },
+                e => self.unreachable(e),
+            })
+    }
+
+    fn sign(
         &self,
-        msgs: Vec<ferry_verifier::pb::Any>,
-    ) -> Result<(u64, Vec<crate::rpc::Event>), OpsError> {
-        let account =
-            Chain::<{ ferry_verifier::MAX_VALIDATORS }>::account(&self.rpc, &self.address)
-                .await
-                .map_err(|e| match e {
-                    ChainError::QueryFailed { log, .. } => OpsError::Client {
-                        chain: self.chain.id.clone(),
-                        client_id: String::new(),
-                        reason: format!(
-                            "the signing account {} cannot be read ({log}): fund it first",
-                            self.address
-                        ),
-                    },
-                    e => self.unreachable(e),
-                })?;
-        let gas = self.chain.max_gas;
+        msgs: &[ferry_verifier::pb::Any],
+        account: crate::chain::Account,
+        gas: u64,
+    ) -> Result<cosmos::SignedTx, OpsError> {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let fee = (gas as f64 * self.chain.gas_price.amount).ceil() as u128;
         let params = TxParams {
@@ -584,27 +593,128 @@ impl<'a> HostSigner<'a> {
             memo: "ferry".into(),
             timeout_height: 0,
         };
-        let tx = cosmos::sign_tx(&self.signer, msgs, &params).map_err(OpsError::Sign)?;
-        let r = self
+        cosmos::sign_tx(&self.signer, msgs.to_vec(), &params).map_err(OpsError::Sign)
+    }
+
+    /// The gas limit for `msgs`: the chain's simulation of them times `gas_multiplier`
+    /// (rounded up). A node that cannot be reached for the simulation leaves
+    /// `default_gas`; a simulation the chain refuses is the transaction's refusal (nothing
+    /// is sent and no fee paid), and one that needs more than `max_gas` is refused here.
+    async fn gas(
+        &self,
+        msgs: &[ferry_verifier::pb::Any],
+        account: crate::chain::Account,
+    ) -> Result<u64, OpsError> {
+        let probe = self.sign(msgs, account, self.chain.max_gas)?;
+        let q = cosmos::simulate_query(&probe.to_bytes());
+        let answer = match self
             .rpc
             .rpc()
-            .broadcast_tx_commit(&tx.to_bytes())
+            .abci_query(q.path, &q.data, None, false)
             .await
-            .map_err(|e| self.unreachable(e))?;
-        for (stage, result) in [("check_tx", &r.check_tx), ("deliver_tx", &r.tx_result)] {
-            if result.code != 0 {
-                return Err(OpsError::TxRefused {
-                    chain: self.chain.id.clone(),
-                    stage,
-                    code: result.code,
-                    codespace: result.codespace.clone(),
-                    log: result.log.clone(),
-                });
+        {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!(chain = %self.chain.id, error = %e,
+                    "gas simulation failed; using default_gas {}", self.chain.default_gas);
+                return Ok(self.chain.default_gas.min(self.chain.max_gas));
+            }
+        };
+        if answer.code != 0 {
+            return Err(OpsError::TxRefused {
+                chain: self.chain.id.clone(),
+                stage: "simulate",
+                code: answer.code,
+                codespace: answer.codespace,
+                log: answer.log,
+            });
+        }
+        let used = cosmos::decode_simulate(&answer.value).map_err(|e| {
+            self.unreachable(ChainError::Decode {
+                what: "cosmos.tx.v1beta1.SimulateResponse",
+                reason: e.to_string(),
+            })
+        })?;
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let gas = (used as f64 * self.chain.gas_multiplier).ceil() as u64;
+        if gas > self.chain.max_gas {
+            return Err(OpsError::TxRefused {
+                chain: self.chain.id.clone(),
+                stage: "simulate",
+                code: 0,
+                codespace: "ferry".into(),
+                log: format!(
+                    "the transaction needs {gas} gas ({used} simulated times gas_multiplier \
+                     {}), more than max_gas {}: raise max_gas or send fewer messages per \
+                     transaction (--batch)",
+                    self.chain.gas_multiplier, self.chain.max_gas
+                ),
+            });
+        }
+        Ok(gas.max(1))
+    }
+
+    /// Signs `msgs` with the account's current number and sequence, with the simulated gas
+    /// times `gas_multiplier` as the gas limit (see [`Self::gas`]) and `ceil(gas *
+    /// gas_price)` as the fee, and broadcasts them, waiting for the block. A sequence the
+    /// node says is wrong (another user of the key, or a node behind) is read again and the
+    /// transaction signed anew, up to three times. Returns the block height and the events
+    /// of the transaction.
+    pub(crate) async fn submit_at(
+        &self,
+        msgs: Vec<ferry_verifier::pb::Any>,
+    ) -> Result<(u64, Vec<crate::rpc::Event>), OpsError> {
+        let mut retries = 0u32;
+        loop {
+            let account = self.account().await?;
+            let refused = |stage, code, codespace: &str, log: &str| OpsError::TxRefused {
+                chain: self.chain.id.clone(),
+                stage,
+                code,
+                codespace: codespace.to_string(),
+                log: log.to_string(),
+            };
+            let result = async {
+                let gas = self.gas(&msgs, account).await?;
+                let tx = self.sign(&msgs, account, gas)?;
+                let r = self
+                    .rpc
+                    .rpc()
+                    .broadcast_tx_commit(&tx.to_bytes())
+                    .await
+                    .map_err(|e| self.unreachable(e))?;
+                for (stage, result) in [("check_tx", &r.check_tx), ("deliver_tx", &r.tx_result)] {
+                    if result.code != 0 {
+                        return Err(refused(stage, result.code, &result.codespace, &result.log));
+                    }
+                }
+                Ok((r.height, r.tx_result.events))
+            }
+            .await;
+            match result {
+                Err(OpsError::TxRefused {
+                    code: SDK_WRONG_SEQUENCE,
+                    ref codespace,
+                    ref log,
+                    ..
+                }) if codespace == "sdk" && retries < 3 => {
+                    retries = retries.saturating_add(1);
+                    tracing::warn!(chain = %self.chain.id, sequence = account.sequence, %log,
+                        "account sequence mismatch; reading it again");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                other => return other,
             }
         }
-        Ok((r.height, r.tx_result.events))
     }
 }
+
+/// The Cosmos SDK's `ErrWrongSequence` (codespace `sdk`).
+const SDK_WRONG_SEQUENCE: u32 = 32;
 
 /// The unbonding period of a Cosmos SDK chain (its staking params; unverified: it only
 /// sets the client's parameters, which the host chain checks).
@@ -733,6 +843,95 @@ pub struct UpdatedClient {
     pub trusted: ClientHeight,
     /// Its latest height now.
     pub height: ClientHeight,
+    /// Headers the target's light client verified to reach it (0: it had verified that
+    /// height already).
+    pub verified_headers: usize,
+}
+
+/// A client's state on its host, as refreshing and `ferry health-check` read it
+/// (unverified).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientInfo {
+    /// The chain the client follows.
+    pub target: String,
+    /// Its latest height.
+    pub latest_height: ClientHeight,
+    /// The block time of its latest consensus state (Unix seconds).
+    pub updated_at: i64,
+    /// Its trusting period.
+    pub trusting_period: Duration,
+    /// Whether it is frozen.
+    pub frozen: bool,
+}
+
+impl ClientInfo {
+    /// Seconds until the client expires at Unix time `now` (negative: expired).
+    pub fn expires_in(&self, now: i64) -> i64 {
+        let period = i64::try_from(self.trusting_period.as_secs()).unwrap_or(i64::MAX);
+        self.updated_at.saturating_add(period).saturating_sub(now)
+    }
+}
+
+/// The state of client `client_id` on `chain` and the time of its latest consensus state.
+pub async fn client_info(
+    chain: &ChainConfig,
+    rpc: &RpcChain,
+    client_id: &str,
+) -> Result<ClientInfo, OpsError> {
+    let client_err = |reason: String| OpsError::Client {
+        chain: chain.id.clone(),
+        client_id: client_id.to_string(),
+        reason,
+    };
+    let any = ibc_store(chain, rpc, &client_state_path(client_id))
+        .await?
+        .ok_or_else(|| client_err("no such client on this chain".into()))?;
+    let any: pb::Any = pb::decode(&any).map_err(|e| client_err(format!("undecodable: {e}")))?;
+    let state: pbi::ClientState = pb::decode_any(&any, pb::CLIENT_STATE_TYPE_URL)
+        .map_err(|e| client_err(format!("not a 07-tendermint client: {e}")))?;
+    let h = state.latest_height;
+    let consensus = ibc_store(
+        chain,
+        rpc,
+        &consensus_state_path(client_id, h.revision_number, h.revision_height),
+    )
+    .await?
+    .ok_or_else(|| client_err(format!("no consensus state at its latest height {h:?}")))?;
+    let consensus: pb::Any =
+        pb::decode(&consensus).map_err(|e| client_err(format!("undecodable: {e}")))?;
+    let consensus: pbi::ConsensusState =
+        pb::decode_any(&consensus, pb::CONSENSUS_STATE_TYPE_URL)
+            .map_err(|e| client_err(format!("consensus state: {e}")))?;
+    let trusting_period = Duration::try_from(&state.trusting_period)
+        .map_err(|_| client_err("its trusting period is negative".into()))?;
+    Ok(ClientInfo {
+        target: state.chain_id.clone(),
+        latest_height: h.into(),
+        updated_at: consensus.timestamp.seconds,
+        trusting_period,
+        frozen: state.frozen_height != pbi::Height::default(),
+    })
+}
+
+/// The latest height of the client `client_id` on `chain` (unverified: it only chooses
+/// whether a client update is needed).
+pub(crate) async fn client_latest_height(
+    chain: &ChainConfig,
+    rpc: &RpcChain,
+    client_id: &str,
+) -> Result<ClientHeight, OpsError> {
+    let client_err = |reason: String| OpsError::Client {
+        chain: chain.id.clone(),
+        client_id: client_id.to_string(),
+        reason,
+    };
+    let any = ibc_store(chain, rpc, &client_state_path(client_id))
+        .await?
+        .ok_or_else(|| client_err("no such client on this chain".into()))?;
+    let any: pb::Any = pb::decode(&any).map_err(|e| client_err(format!("undecodable: {e}")))?;
+    let state: pbi::ClientState = pb::decode_any(&any, pb::CLIENT_STATE_TYPE_URL)
+        .map_err(|e| client_err(format!("not a 07-tendermint client: {e}")))?;
+    Ok(state.latest_height.into())
 }
 
 /// Reads a value of the IBC store of `chain` (latest state; unverified: the host checks
@@ -781,6 +980,22 @@ pub async fn update_client(
         ctx.chain(t)?;
     }
     let signer = HostSigner::new(ctx, host).await?;
+    let (msg, updated) = update_client_msg(ctx, &signer, client_id, target, height).await?;
+    signer.submit(vec![msg]).await?;
+    Ok(updated)
+}
+
+/// The `MsgUpdateClient` of [`update_client`], signed by `signer`'s address on its chain (the
+/// host), without sending it: relaying puts it first in the transaction of the messages
+/// whose proofs it makes verifiable.
+pub(crate) async fn update_client_msg(
+    ctx: &Context,
+    signer: &HostSigner<'_>,
+    client_id: &str,
+    target: Option<&str>,
+    height: Option<Height>,
+) -> Result<(pb::Any, UpdatedClient), OpsError> {
+    let host = signer.chain;
     let client_err = |reason: String| OpsError::Client {
         chain: host.id.clone(),
         client_id: client_id.to_string(),
@@ -880,12 +1095,92 @@ pub async fn update_client(
     }
     let header = pbi::Header::new(&*block, trusted, &validators);
     let msg = cosmos::msg_update_client(client_id, &header, &signer.address);
-    signer.submit(vec![msg]).await?;
-    Ok(UpdatedClient {
-        target: target.id.clone(),
-        trusted: trusted.into(),
-        height: ClientHeight::new(trusted.revision_number, report.height.value()),
-    })
+    Ok((
+        msg,
+        UpdatedClient {
+            target: target.id.clone(),
+            trusted: trusted.into(),
+            height: ClientHeight::new(trusted.revision_number, report.height.value()),
+            verified_headers: report.path.len(),
+        },
+    ))
+}
+
+/// What `ferry tx transfer` sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransferRequest {
+    /// The chain to send from (its configured key signs).
+    pub src: String,
+    /// The source port.
+    pub port: String,
+    /// The source channel.
+    pub channel: String,
+    /// The receiver's address on the destination.
+    pub receiver: String,
+    /// The amount of each transfer.
+    pub amount: u128,
+    /// Its denomination on the source.
+    pub denom: String,
+    /// How many transfers.
+    pub count: usize,
+    /// At most this many transfers per transaction.
+    pub per_tx: usize,
+    /// Timeout, nanoseconds since the Unix epoch (destination time); 0: none.
+    pub timeout_timestamp: u64,
+    /// Timeout height on the destination; zero: none.
+    pub timeout_height: pbi::Height,
+    /// The key to sign with (`None`: the chain's configured key).
+    pub key: Option<String>,
+}
+
+/// `ferry tx transfer`: `count` ICS-20 transfers signed by the source chain's key, in
+/// transactions of at most `per_tx`. Returns the packet sequences sent.
+pub async fn transfer(ctx: &Context, req: &TransferRequest) -> Result<Vec<u64>, OpsError> {
+    if req.count == 0 || req.per_tx == 0 || req.amount == 0 {
+        return Err(OpsError::BadOption {
+            option: "--count",
+            reason: "the count, --per-tx and the amount must be positive".into(),
+        });
+    }
+    if req.timeout_timestamp == 0 && req.timeout_height == pbi::Height::default() {
+        return Err(OpsError::BadOption {
+            option: "--timeout",
+            reason: "a transfer needs a timeout (a time or a height)".into(),
+        });
+    }
+    let chain = ctx.chain(&req.src)?;
+    let signer = HostSigner::with_key(ctx, chain, req.key.as_deref().unwrap_or(&chain.key)).await?;
+    let mut seqs = Vec::with_capacity(req.count);
+    let mut left = req.count;
+    while left > 0 {
+        let n = left.min(req.per_tx);
+        let msgs = (0..n)
+            .map(|_| {
+                cosmos::msg_transfer(
+                    &req.port,
+                    &req.channel,
+                    Coin::new(req.amount, &req.denom),
+                    signer.address(),
+                    &req.receiver,
+                    req.timeout_height,
+                    req.timeout_timestamp,
+                )
+            })
+            .collect();
+        let (_, events) = signer.submit_at(msgs).await?;
+        for ev in events.iter().filter(|e| e.kind == "send_packet") {
+            if let Some(seq) = ev
+                .attributes
+                .iter()
+                .find(|a| a.key == "packet_sequence")
+                .and_then(|a| a.value.parse().ok())
+            {
+                seqs.push(seq);
+            }
+        }
+        left = left.saturating_sub(n);
+    }
+    Ok(seqs)
 }
 
 #[cfg(test)]

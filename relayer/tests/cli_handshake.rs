@@ -48,8 +48,7 @@ fn connection_and_ics20_channel_between_two_simd_chains() {
     let home = dir.path();
     let text = ferry::config::EXAMPLE
         .replace("http://127.0.0.1:26657", a.rpc_url())
-        .replace("http://127.0.0.1:26757", b.rpc_url())
-        .replace("max_gas = 400000", "max_gas = 800000");
+        .replace("http://127.0.0.1:26757", b.rpc_url());
     std::fs::write(home.join("config.toml"), text).unwrap();
     ok(
         home,

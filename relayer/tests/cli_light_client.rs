@@ -51,7 +51,6 @@ impl Home {
                 .replace(default_url, url);
         }
         // Client transactions need more gas than the example's limit.
-        text = text.replace("max_gas = 400000", "max_gas = 800000");
         std::fs::write(self.path().join("config.toml"), text).unwrap();
     }
 

@@ -4,64 +4,15 @@
 //! acknowledgements, times out a packet whose timeout passed, and a second clear relays
 //! nothing. Skipped (SKIPPED printed) without the chain binaries, failed with `CI=true`.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use common::{ferry_in as run, mark};
 use ferry_testnet::{require_chains, SimdChain, TempDir, TEST_MNEMONIC};
 
 const WAIT: Duration = Duration::from_secs(60);
-
-fn mark(start: Instant, what: &str) {
-    eprintln!("[{:>6.2}s] {what}", start.elapsed().as_secs_f64());
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Out {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// Runs the ferry binary with `--home home`.
-fn run(home: &Path, args: &[&str], stdin: Option<&str>) -> Out {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
-        .args(args)
-        .arg("--home")
-        .arg(home)
-        .env_remove("FERRY_HOME")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(text) = stdin {
-        use std::io::Write as _;
-        // A command that exits before reading stdin breaks the pipe: not this test's concern.
-        if let Err(e) = child.stdin.take().unwrap().write_all(text.as_bytes()) {
-            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
-        }
-    }
-    let out = child.wait_with_output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 fn ok(home: &Path, args: &[&str], stdin: Option<&str>) -> String {
     let o = run(home, args, stdin);
@@ -155,8 +106,7 @@ fn ics20_transfers_are_received_acknowledged_and_timed_out_exactly_once() {
     let home = dir.path();
     let text = ferry::config::EXAMPLE
         .replace("http://127.0.0.1:26657", a.rpc_url())
-        .replace("http://127.0.0.1:26757", b.rpc_url())
-        .replace("max_gas = 400000", "max_gas = 800000");
+        .replace("http://127.0.0.1:26757", b.rpc_url());
     std::fs::write(home.join("config.toml"), text).unwrap();
     ok(
         home,
@@ -272,6 +222,32 @@ fn ics20_transfers_are_received_acknowledged_and_timed_out_exactly_once() {
     );
     assert!(text_pending.contains("to receive 1,2"), "{text_pending}");
 
+    // Ferry's guard: packet 1 again is refused before anything is sent (its commitment is
+    // gone). The chain's guard: a packet received again (proved as clearing does, without
+    // the planner) is refused by ibc-go as a redundant relay.
+    let ctx = ferry::ops::Context::load(home, &home.join("config.toml")).unwrap();
+    let req = ferry::relay::clear::ClearRequest {
+        src: "ferry-a".into(),
+        dst: "ferry-b".into(),
+        src_port: "transfer".into(),
+        src_channel: "channel-0".into(),
+        batch: 10,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let packet = |seq: u64| {
+        let (_, view) = rt.block_on(ferry::relay::clear::view(&ctx, &req)).unwrap();
+        view.sent
+            .iter()
+            .find(|p| p.sequence == seq)
+            .unwrap()
+            .clone()
+    };
+    // Packet 1 as sent (once relayed, it is no longer pending and not in the view).
+    let p1 = packet(1);
+
     let mut clear = vec!["clear", "packets"];
     clear.extend_from_slice(&dir_args);
     let o = run(home, &clear, None);
@@ -298,31 +274,8 @@ fn ics20_transfers_are_received_acknowledged_and_timed_out_exactly_once() {
         assert!(ibc_present(&b, &path), "{path} not on ferry-b");
     }
 
-    // Ferry's guard: packet 1 again is refused before anything is sent (its commitment is
-    // gone). The chain's guard: a packet received again (proved as clearing does, without
-    // the planner) is refused by ibc-go as a redundant relay.
-    let ctx = ferry::ops::Context::load(home, &home.join("config.toml")).unwrap();
-    let req = ferry::relay::clear::ClearRequest {
-        src: "ferry-a".into(),
-        dst: "ferry-b".into(),
-        src_port: "transfer".into(),
-        src_channel: "channel-0".into(),
-        batch: 10,
-    };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let packet = |seq: u64| {
-        let (_, view) = rt.block_on(ferry::relay::clear::view(&ctx, &req)).unwrap();
-        view.sent
-            .iter()
-            .find(|p| p.sequence == seq)
-            .unwrap()
-            .clone()
-    };
     let e = rt
-        .block_on(ferry::relay::clear::recv_packets(&ctx, &req, &[packet(1)]))
+        .block_on(ferry::relay::clear::recv_packets(&ctx, &req, &[p1]))
         .unwrap_err();
     mark(t0, &format!("packet 1 again: {e}"));
     assert_eq!(e.exit_code(), 66, "{e}");

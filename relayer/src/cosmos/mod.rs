@@ -52,12 +52,15 @@ mod tx;
 
 pub use bech32::encode as bech32_encode;
 pub use query::{
-    account_query, decode_account, decode_unbonding_period, decode_verify_membership,
-    staking_params_query, verify_membership_query, Query, ACCOUNT_QUERY_PATH,
-    STAKING_PARAMS_QUERY_PATH, VERIFY_MEMBERSHIP_QUERY_PATH,
+    account_query, decode_account, decode_packet_commitments, decode_simulate,
+    decode_unbonding_period, decode_unreceived_packets, decode_verify_membership,
+    packet_commitments_query, simulate_query, staking_params_query, unreceived_packets_query,
+    verify_membership_query, Query, ACCOUNT_QUERY_PATH, PACKET_COMMITMENTS_QUERY_PATH,
+    SIMULATE_QUERY_PATH, STAKING_PARAMS_QUERY_PATH, UNRECEIVED_PACKETS_QUERY_PATH,
+    VERIFY_MEMBERSHIP_QUERY_PATH,
 };
 pub use signer::{address_bytes, Secp256k1Signer};
-pub use tx::{msg_create_client, msg_update_client, sign_tx, SignedTx, TxParams};
+pub use tx::{msg_create_client, msg_transfer, msg_update_client, sign_tx, SignedTx, TxParams};
 
 /// Why a key, a transaction or a query answer was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -340,3 +340,164 @@ pub struct QueryVerifyMembershipResponse {
     #[prost(bool, tag = "1")]
     pub success: bool,
 }
+
+/// `cosmos.base.query.v1beta1.PageRequest`.
+#[derive(Clone, PartialEq, Eq, prost::Message)]
+pub struct PageRequest {
+    /// Where to start: the previous page's `next_key` (field 1).
+    #[prost(bytes = "vec", tag = "1")]
+    pub key: Vec<u8>,
+    /// Entries to skip when `key` is empty (field 2).
+    #[prost(uint64, tag = "2")]
+    pub offset: u64,
+    /// Entries per page (field 3).
+    #[prost(uint64, tag = "3")]
+    pub limit: u64,
+    /// Whether to count all entries (field 4).
+    #[prost(bool, tag = "4")]
+    pub count_total: bool,
+    /// Descending order (field 5).
+    #[prost(bool, tag = "5")]
+    pub reverse: bool,
+}
+
+/// `cosmos.base.query.v1beta1.PageResponse`.
+#[derive(Clone, PartialEq, Eq, prost::Message)]
+pub struct PageResponse {
+    /// The key to ask for the next page with (empty: this was the last) (field 1).
+    #[prost(bytes = "vec", tag = "1")]
+    pub next_key: Vec<u8>,
+    /// The total, when counted (field 2).
+    #[prost(uint64, tag = "2")]
+    pub total: u64,
+}
+
+/// `ibc.core.channel.v1.PacketState`: a commitment, receipt or acknowledgement of a packet.
+#[derive(Clone, PartialEq, Eq, prost::Message)]
+pub struct PacketState {
+    /// The port (field 1).
+    #[prost(string, tag = "1")]
+    pub port_id: String,
+    /// The channel (field 2).
+    #[prost(string, tag = "2")]
+    pub channel_id: String,
+    /// The packet's sequence (field 3).
+    #[prost(uint64, tag = "3")]
+    pub sequence: u64,
+    /// The stored bytes, e.g. the packet commitment (field 4).
+    #[prost(bytes = "vec", tag = "4")]
+    pub data: Vec<u8>,
+}
+
+/// `ibc.core.channel.v1.QueryPacketCommitmentsRequest`.
+#[derive(Clone, PartialEq, Eq, prost::Message)]
+pub struct QueryPacketCommitmentsRequest {
+    /// The port (field 1).
+    #[prost(string, tag = "1")]
+    pub port_id: String,
+    /// The channel (field 2).
+    #[prost(string, tag = "2")]
+    pub channel_id: String,
+    /// The page (field 3).
+    #[prost(message, optional, tag = "3")]
+    pub pagination: Option<PageRequest>,
+}
+
+/// `ibc.core.channel.v1.QueryPacketCommitmentsResponse`.
+#[derive(Clone, PartialEq, Eq, prost::Message)]
+pub struct QueryPacketCommitmentsResponse {
+    /// The commitments of this page (field 1).
+    #[prost(message, repeated, tag = "1")]
+    pub commitments: Vec<PacketState>,
+    /// Where the next page starts (field 2).
+    #[prost(message, optional, tag = "2")]
+    pub pagination: Option<PageResponse>,
+    /// The height queried (field 3, non-nullable).
+    #[prost(message, optional, tag = "3")]
+    pub height: Option<Height>,
+}
+
+/// `ibc.core.channel.v1.QueryUnreceivedPacketsRequest`.
+#[derive(Clone, PartialEq, Eq, prost::Message)]
+pub struct QueryUnreceivedPacketsRequest {
+    /// The destination port (field 1).
+    #[prost(string, tag = "1")]
+    pub port_id: String,
+    /// The destination channel (field 2).
+    #[prost(string, tag = "2")]
+    pub channel_id: String,
+    /// The sequences to ask about (field 3, packed).
+    #[prost(uint64, repeated, tag = "3")]
+    pub packet_commitment_sequences: Vec<u64>,
+}
+
+/// `ibc.core.channel.v1.QueryUnreceivedPacketsResponse`.
+#[derive(Clone, PartialEq, Eq, prost::Message)]
+pub struct QueryUnreceivedPacketsResponse {
+    /// The sequences of those not received (field 1).
+    #[prost(uint64, repeated, tag = "1")]
+    pub sequences: Vec<u64>,
+    /// The height queried (field 2, non-nullable).
+    #[prost(message, optional, tag = "2")]
+    pub height: Option<Height>,
+}
+
+/// `cosmos.tx.v1beta1.SimulateRequest` (field 1, the deprecated decoded `tx`, is not sent).
+#[derive(Clone, PartialEq, Eq, prost::Message)]
+pub struct SimulateRequest {
+    /// An encoded `TxRaw` (field 2).
+    #[prost(bytes = "vec", tag = "2")]
+    pub tx_bytes: Vec<u8>,
+}
+
+/// `cosmos.base.abci.v1beta1.GasInfo`.
+#[derive(Clone, Copy, PartialEq, Eq, prost::Message)]
+pub struct GasInfo {
+    /// The limit the transaction set (field 1).
+    #[prost(uint64, tag = "1")]
+    pub gas_wanted: u64,
+    /// What it used (field 2).
+    #[prost(uint64, tag = "2")]
+    pub gas_used: u64,
+}
+
+/// `cosmos.tx.v1beta1.SimulateResponse` (the result, field 2, is not read).
+#[derive(Clone, Copy, PartialEq, Eq, prost::Message)]
+pub struct SimulateResponse {
+    /// Gas wanted and used (field 1).
+    #[prost(message, optional, tag = "1")]
+    pub gas_info: Option<GasInfo>,
+}
+
+/// `ibc.applications.transfer.v1.MsgTransfer` (ICS-20 over IBC v1 channels).
+#[derive(Clone, PartialEq, Eq, prost::Message)]
+pub struct MsgTransfer {
+    /// The source port, `transfer` (field 1).
+    #[prost(string, tag = "1")]
+    pub source_port: String,
+    /// The source channel (field 2).
+    #[prost(string, tag = "2")]
+    pub source_channel: String,
+    /// The amount sent (field 3, non-nullable).
+    #[prost(message, optional, tag = "3")]
+    pub token: Option<Coin>,
+    /// The sender's bech32 address (field 4).
+    #[prost(string, tag = "4")]
+    pub sender: String,
+    /// The receiver's address on the destination (field 5).
+    #[prost(string, tag = "5")]
+    pub receiver: String,
+    /// Timeout height on the destination (zero: none) (field 6, non-nullable).
+    #[prost(message, optional, tag = "6")]
+    pub timeout_height: Option<Height>,
+    /// Timeout, nanoseconds since the Unix epoch on the destination's clock (zero: none)
+    /// (field 7).
+    #[prost(uint64, tag = "7")]
+    pub timeout_timestamp: u64,
+    /// Memo (field 8).
+    #[prost(string, tag = "8")]
+    pub memo: String,
+}
+
+/// Type URL of [`MsgTransfer`].
+pub const MSG_TRANSFER_TYPE_URL: &str = "/ibc.applications.transfer.v1.MsgTransfer";

@@ -6,8 +6,10 @@ use ferry_verifier::pb::{self, decode_any, Message as _};
 use ferry_verifier::proof::MerkleProof;
 
 use super::proto::{
-    BaseAccount, Height, MerklePath, QueryAccountRequest, QueryAccountResponse,
-    QueryStakingParamsResponse, QueryVerifyMembershipRequest, QueryVerifyMembershipResponse,
+    BaseAccount, GasInfo, Height, MerklePath, PageRequest, QueryAccountRequest,
+    QueryAccountResponse, QueryPacketCommitmentsRequest, QueryPacketCommitmentsResponse,
+    QueryStakingParamsResponse, QueryUnreceivedPacketsRequest, QueryUnreceivedPacketsResponse,
+    QueryVerifyMembershipRequest, QueryVerifyMembershipResponse, SimulateRequest, SimulateResponse,
     BASE_ACCOUNT_TYPE_URL,
 };
 use super::Error;
@@ -19,6 +21,15 @@ pub const STAKING_PARAMS_QUERY_PATH: &str = "/cosmos.staking.v1beta1.Query/Param
 /// `abci_query` path of ibc-go's proof check with a client
 /// (`ibc.core.client.v1.Query/VerifyMembership`).
 pub const VERIFY_MEMBERSHIP_QUERY_PATH: &str = "/ibc.core.client.v1.Query/VerifyMembership";
+
+/// `abci_query` path of a channel's packet commitments
+/// (`ibc.core.channel.v1.Query/PacketCommitments`).
+pub const PACKET_COMMITMENTS_QUERY_PATH: &str = "/ibc.core.channel.v1.Query/PacketCommitments";
+/// `abci_query` path of which packets a channel has not received
+/// (`ibc.core.channel.v1.Query/UnreceivedPackets`).
+pub const UNRECEIVED_PACKETS_QUERY_PATH: &str = "/ibc.core.channel.v1.Query/UnreceivedPackets";
+/// `abci_query` path of a transaction's simulation (`cosmos.tx.v1beta1.Service/Simulate`).
+pub const SIMULATE_QUERY_PATH: &str = "/cosmos.tx.v1beta1.Service/Simulate";
 
 /// An `abci_query` to send: its path and data.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -141,4 +152,82 @@ pub fn decode_verify_membership(value: &[u8]) -> Result<bool, Error> {
             message: "ibc.core.client.v1.QueryVerifyMembershipResponse",
             reason: e.to_string(),
         })
+}
+
+/// One page of the packet commitments of `port/channel`: up to `limit` from `key` (empty
+/// for the first page; then the previous page's next key).
+pub fn packet_commitments_query(port: &str, channel: &str, key: &[u8], limit: u64) -> Query {
+    Query {
+        path: PACKET_COMMITMENTS_QUERY_PATH,
+        data: QueryPacketCommitmentsRequest {
+            port_id: port.to_string(),
+            channel_id: channel.to_string(),
+            pagination: Some(PageRequest {
+                key: key.to_vec(),
+                offset: 0,
+                limit,
+                count_total: false,
+                reverse: false,
+            }),
+        }
+        .encode_to_vec(),
+    }
+}
+
+/// The sequences in the answer to [`packet_commitments_query`] and the next page's key
+/// (empty: none).
+pub fn decode_packet_commitments(value: &[u8]) -> Result<(Vec<u64>, Vec<u8>), Error> {
+    let r: QueryPacketCommitmentsResponse = pb::decode(value).map_err(|e| Error::Decode {
+        message: "ibc.core.channel.v1.QueryPacketCommitmentsResponse",
+        reason: e.to_string(),
+    })?;
+    let next = r.pagination.map(|p| p.next_key).unwrap_or_default();
+    Ok((r.commitments.iter().map(|c| c.sequence).collect(), next))
+}
+
+/// Which of `sequences` the channel `port/channel` (the destination) has not received.
+pub fn unreceived_packets_query(port: &str, channel: &str, sequences: &[u64]) -> Query {
+    Query {
+        path: UNRECEIVED_PACKETS_QUERY_PATH,
+        data: QueryUnreceivedPacketsRequest {
+            port_id: port.to_string(),
+            channel_id: channel.to_string(),
+            packet_commitment_sequences: sequences.to_vec(),
+        }
+        .encode_to_vec(),
+    }
+}
+
+/// The unreceived sequences in the answer to [`unreceived_packets_query`].
+pub fn decode_unreceived_packets(value: &[u8]) -> Result<Vec<u64>, Error> {
+    pb::decode::<QueryUnreceivedPacketsResponse>(value)
+        .map(|r| r.sequences)
+        .map_err(|e| Error::Decode {
+            message: "ibc.core.channel.v1.QueryUnreceivedPacketsResponse",
+            reason: e.to_string(),
+        })
+}
+
+/// Simulates the signed transaction `tx_bytes` (a `TxRaw`) for its gas.
+pub fn simulate_query(tx_bytes: &[u8]) -> Query {
+    Query {
+        path: SIMULATE_QUERY_PATH,
+        data: SimulateRequest {
+            tx_bytes: tx_bytes.to_vec(),
+        }
+        .encode_to_vec(),
+    }
+}
+
+/// The gas used in the answer to [`simulate_query`].
+pub fn decode_simulate(value: &[u8]) -> Result<u64, Error> {
+    let r: SimulateResponse = pb::decode(value).map_err(|e| Error::Decode {
+        message: "cosmos.tx.v1beta1.SimulateResponse",
+        reason: e.to_string(),
+    })?;
+    let info: GasInfo = r.gas_info.ok_or(Error::MissingField {
+        message: "cosmos.tx.v1beta1.SimulateResponse",
+        field: "gas_info",
+    })?;
+    Ok(info.gas_used)
 }

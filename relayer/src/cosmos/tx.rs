@@ -5,8 +5,9 @@ use ferry_verifier::pb::{encode_any, ibc, Any, Message as _};
 use sha2::{Digest as _, Sha256};
 
 use super::proto::{
-    AuthInfo, Coin, Fee, ModeInfo, MsgCreateClient, MsgUpdateClient, SignDoc, SignerInfo, TxBody,
-    TxRaw, MSG_CREATE_CLIENT_TYPE_URL, MSG_UPDATE_CLIENT_TYPE_URL,
+    AuthInfo, Coin, Fee, ModeInfo, MsgCreateClient, MsgTransfer, MsgUpdateClient, SignDoc,
+    SignerInfo, TxBody, TxRaw, MSG_CREATE_CLIENT_TYPE_URL, MSG_TRANSFER_TYPE_URL,
+    MSG_UPDATE_CLIENT_TYPE_URL,
 };
 use super::{Error, Secp256k1Signer};
 
@@ -141,6 +142,33 @@ pub fn msg_update_client(client_id: &str, header: &ibc::Header, signer: &str) ->
             client_id: client_id.to_string(),
             client_message: Some(header.to_any()),
             signer: signer.to_string(),
+        },
+    )
+}
+
+/// ICS-20 `MsgTransfer` of `token` from `sender` over `port/channel` to `receiver`, timing
+/// out at `timeout_timestamp` (nanoseconds since the Unix epoch on the destination; zero:
+/// none) or `timeout_height` (zero: none), in an `Any`.
+pub fn msg_transfer(
+    port: &str,
+    channel: &str,
+    token: Coin,
+    sender: &str,
+    receiver: &str,
+    timeout_height: ibc::Height,
+    timeout_timestamp: u64,
+) -> Any {
+    encode_any(
+        MSG_TRANSFER_TYPE_URL,
+        &MsgTransfer {
+            source_port: port.to_string(),
+            source_channel: channel.to_string(),
+            token: Some(token),
+            sender: sender.to_string(),
+            receiver: receiver.to_string(),
+            timeout_height: Some(timeout_height),
+            timeout_timestamp,
+            memo: String::new(),
         },
     )
 }

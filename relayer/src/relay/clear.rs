@@ -10,7 +10,7 @@
 
 #![allow(clippy::result_large_err)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -172,6 +172,9 @@ pub struct Cleared {
     pub timed_out: Vec<u64>,
     /// One line per transaction (for the log).
     pub steps: Vec<String>,
+    /// Client updates sent: the chain the client follows and the headers its light client
+    /// verified for the update.
+    pub client_updates: Vec<(String, usize)>,
 }
 
 struct Side<'a> {
@@ -202,11 +205,6 @@ fn state_err(chain: &ChainConfig, path: &str, reason: String) -> RelayError {
         path: path.into(),
         reason,
     }
-}
-
-/// A value of the IBC store at the latest height (unverified).
-async fn latest(side: &Side<'_>, path: &str) -> Result<Option<Vec<u8>>, RelayError> {
-    Ok(ops::ibc_store(side.cfg, side.signer.rpc(), path).await?)
 }
 
 /// Reads the channel end `port/channel` of `cfg` and its connection's client.
@@ -284,20 +282,149 @@ async fn route<'a>(ctx: &'a Context, req: &ClearRequest) -> Result<Route<'a>, Re
     })
 }
 
-/// Reads the view: `send_packet` events on the source, `write_acknowledgement` events on the
-/// destination, which commitments and receipts exist, the destination's height and time.
-/// Returns it with the highest height of a send and of an acknowledgement seen.
-async fn read_view(r: &Route<'_>) -> Result<(View, u64, u64), RelayError> {
+/// The packets and acknowledgements seen in events so far, kept between rounds of
+/// `ferry start` so that each round searches only the blocks after those it has seen. Those
+/// whose commitment is gone from the source (finished) are dropped.
+#[derive(Clone, Debug, Default)]
+pub struct Scan {
+    /// Packets sent, by sequence, with the height of their send.
+    sent: BTreeMap<u64, (Packet, u64)>,
+    /// The highest height a send was found at (the next search starts above it).
+    sent_to: u64,
+    /// Acknowledgements written, by sequence, with the height.
+    acks: BTreeMap<u64, (WrittenAck, u64)>,
+    /// The highest height an acknowledgement was found at.
+    acks_to: u64,
+}
+
+impl Scan {
+    /// The number of packets remembered (sent and not known to be finished).
+    pub fn len(&self) -> usize {
+        self.sent.len()
+    }
+
+    /// Whether no packet is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.sent.is_empty()
+    }
+
+    /// The sequences of the packets remembered as pending.
+    pub fn pending(&self) -> impl Iterator<Item = u64> + '_ {
+        self.sent.keys().copied()
+    }
+
+    /// Reads the events from the first block again at the next round (what was seen is
+    /// kept).
+    pub fn rescan(&mut self) {
+        self.sent_to = 0;
+        self.acks_to = 0;
+    }
+}
+
+/// The query for events `kind` of `port/channel` (as source or destination), above `after`.
+fn event_query(kind: &str, side: &str, port: &str, channel: &str, after: u64) -> String {
+    let mut q =
+        format!("{kind}.packet_{side}_port='{port}' AND {kind}.packet_{side}_channel='{channel}'");
+    if after > 0 {
+        q.push_str(&format!(" AND tx.height>{after}"));
+    }
+    q
+}
+
+/// The sequences of the packet commitments on the source (every page; unverified).
+async fn commitments(
+    side: &Side<'_>,
+    port: &str,
+    channel: &str,
+) -> Result<BTreeSet<u64>, RelayError> {
+    let mut out = BTreeSet::new();
+    let mut key = Vec::new();
+    loop {
+        let q = crate::cosmos::packet_commitments_query(port, channel, &key, 1000);
+        let answer = grpc(side, &q).await?;
+        let (seqs, next) = crate::cosmos::decode_packet_commitments(&answer)
+            .map_err(|e| decode_err(side.cfg, q.path, e))?;
+        out.extend(seqs);
+        if next.is_empty() || next == key {
+            return Ok(out);
+        }
+        key = next;
+    }
+}
+
+/// Which of `seqs` the destination `port/channel` has received (unverified).
+async fn received_of(
+    side: &Side<'_>,
+    port: &str,
+    channel: &str,
+    seqs: &BTreeSet<u64>,
+) -> Result<BTreeSet<u64>, RelayError> {
+    let all: Vec<u64> = seqs.iter().copied().collect();
+    let mut received = BTreeSet::new();
+    for chunk in all.chunks(1000) {
+        let q = crate::cosmos::unreceived_packets_query(port, channel, chunk);
+        let answer = grpc(side, &q).await?;
+        let unreceived: BTreeSet<u64> = crate::cosmos::decode_unreceived_packets(&answer)
+            .map_err(|e| decode_err(side.cfg, q.path, e))?
+            .into_iter()
+            .collect();
+        received.extend(chunk.iter().filter(|s| !unreceived.contains(s)));
+    }
+    Ok(received)
+}
+
+fn decode_err(cfg: &ChainConfig, path: &'static str, e: crate::cosmos::Error) -> RelayError {
+    unreachable(
+        cfg,
+        ChainError::Decode {
+            what: path,
+            reason: e.to_string(),
+        },
+    )
+}
+
+/// A gRPC query over `abci_query` at the latest height; its answer's value.
+async fn grpc(side: &Side<'_>, q: &crate::cosmos::Query) -> Result<Vec<u8>, RelayError> {
+    let answer = side
+        .signer
+        .rpc()
+        .rpc()
+        .abci_query(q.path, &q.data, None, false)
+        .await
+        .map_err(|e| unreachable(side.cfg, e.into()))?;
+    if answer.code != 0 {
+        return Err(unreachable(
+            side.cfg,
+            ChainError::QueryFailed {
+                path: q.path.to_string(),
+                code: answer.code,
+                codespace: answer.codespace,
+                log: answer.log,
+            },
+        ));
+    }
+    Ok(answer.value)
+}
+
+/// Reads the view: new `send_packet` events on the source and `write_acknowledgement`
+/// events on the destination (added to `scan`), the source's packet commitments, which of
+/// those the destination received, and the destination's height and time. Returns it with
+/// the highest height of a pending send and of a pending acknowledgement.
+async fn read_view(r: &Route<'_>, scan: &mut Scan) -> Result<(View, u64, u64), RelayError> {
     let e = &r.ends;
-    let q = format!(
-        "send_packet.packet_src_port='{}' AND send_packet.packet_src_channel='{}'",
-        e.src_port, e.src_channel
+    let q = event_query(
+        "send_packet",
+        "src",
+        &e.src_port,
+        &e.src_channel,
+        scan.sent_to,
     );
     let txs = Chain::<{ ferry_verifier::MAX_VALIDATORS }>::search_txs(r.src.signer.rpc(), &q)
         .await
         .map_err(|err| unreachable(r.src.cfg, err))?;
-    let mut sent = Vec::new();
-    let mut sent_at = 0u64;
+    for tx in &txs {
+        scan.sent_to = scan.sent_to.max(tx.height.value());
+    }
     for tx in txs.iter().filter(|t| t.code == 0) {
         for ev in tx.events.iter().filter(|ev| ev.kind == "send_packet") {
             let p = packet_from_event(ev).map_err(|error| RelayError::Event {
@@ -305,21 +432,25 @@ async fn read_view(r: &Route<'_>) -> Result<(View, u64, u64), RelayError> {
                 error,
             })?;
             if e.carries(&p) {
-                sent_at = sent_at.max(tx.height.value());
-                sent.push(p);
+                scan.sent
+                    .entry(p.sequence)
+                    .or_insert((p, tx.height.value()));
             }
         }
     }
-    let q = format!(
-        "write_acknowledgement.packet_dst_port='{}' AND \
-         write_acknowledgement.packet_dst_channel='{}'",
-        e.dst_port, e.dst_channel
+    let q = event_query(
+        "write_acknowledgement",
+        "dst",
+        &e.dst_port,
+        &e.dst_channel,
+        scan.acks_to,
     );
     let txs = Chain::<{ ferry_verifier::MAX_VALIDATORS }>::search_txs(r.dst.signer.rpc(), &q)
         .await
         .map_err(|err| unreachable(r.dst.cfg, err))?;
-    let mut acks = Vec::new();
-    let mut acked_at = 0u64;
+    for tx in &txs {
+        scan.acks_to = scan.acks_to.max(tx.height.value());
+    }
     for tx in txs.iter().filter(|t| t.code == 0) {
         for ev in tx
             .events
@@ -331,24 +462,16 @@ async fn read_view(r: &Route<'_>) -> Result<(View, u64, u64), RelayError> {
                 error,
             })?;
             if e.carries(&a.packet) {
-                acked_at = acked_at.max(tx.height.value());
-                acks.push(a);
+                scan.acks
+                    .entry(a.packet.sequence)
+                    .or_insert((a, tx.height.value()));
             }
         }
     }
-    let seqs: BTreeSet<u64> = sent
-        .iter()
-        .map(|p| p.sequence)
-        .chain(acks.iter().map(|a| a.packet.sequence))
-        .collect();
-    let mut committed = BTreeSet::new();
-    let mut received = BTreeSet::new();
-    for seq in &seqs {
-        let path = packet_commitment_path(&e.src_port, &e.src_channel, *seq);
-        if latest(&r.src, &path).await?.is_some() {
-            committed.insert(*seq);
-        }
-    }
+    let committed = commitments(&r.src, &e.src_port, &e.src_channel).await?;
+    // Finished packets (no commitment) are forgotten.
+    scan.sent.retain(|seq, _| committed.contains(seq));
+    scan.acks.retain(|seq, _| committed.contains(seq));
     let status = r
         .dst
         .signer
@@ -357,12 +480,10 @@ async fn read_view(r: &Route<'_>) -> Result<(View, u64, u64), RelayError> {
         .status()
         .await
         .map_err(|err| unreachable(r.dst.cfg, err.into()))?;
-    for seq in &committed {
-        let path = packet_receipt_path(&e.dst_port, &e.dst_channel, *seq);
-        if latest(&r.dst, &path).await?.is_some() {
-            received.insert(*seq);
-        }
-    }
+    let asked: BTreeSet<u64> = scan.sent.keys().chain(scan.acks.keys()).copied().collect();
+    let received = received_of(&r.dst, &e.dst_port, &e.dst_channel, &asked).await?;
+    let sent_at = scan.sent.values().map(|(_, h)| *h).max().unwrap_or(0);
+    let acked_at = scan.acks.values().map(|(_, h)| *h).max().unwrap_or(0);
     let dst_id = ChainId::new(&r.dst.cfg.id)
         .map_err(|err| state_err(r.dst.cfg, "chain id", format!("not a chain id: {err}")))?;
     let dst_height = ClientHeight::new(
@@ -376,10 +497,10 @@ async fn read_view(r: &Route<'_>) -> Result<(View, u64, u64), RelayError> {
         .saturating_add(u64::from(t.subsec_nanos()));
     Ok((
         View {
-            sent,
+            sent: scan.sent.values().map(|(p, _)| p.clone()).collect(),
             committed,
             received,
-            acks,
+            acks: scan.acks.values().map(|(a, _)| a.clone()).collect(),
             dst_height: Height {
                 revision_number: dst_height.revision_number,
                 revision_height: dst_height.revision_height,
@@ -406,7 +527,7 @@ fn pending_of(ends: &ChannelEnds, p: &Plan) -> Pending {
 /// from both chains' latest state (unverified; nothing is sent).
 pub async fn view(ctx: &Context, req: &ClearRequest) -> Result<(ChannelEnds, View), RelayError> {
     let r = route(ctx, req).await?;
-    let (view, _, _) = read_view(&r).await?;
+    let (view, _, _) = read_view(&r, &mut Scan::default()).await?;
     Ok((r.ends, view))
 }
 
@@ -422,14 +543,24 @@ pub async fn recv_packets(
     let r = route(ctx, req).await?;
     let mut out = Cleared::default();
     let mut written = Vec::new();
-    recv_batch(ctx, &r, packets, 0, &mut out, &mut written).await?;
+    // Proved at the source's latest height, where the commitments must be.
+    let latest = r
+        .src
+        .signer
+        .rpc()
+        .rpc()
+        .status()
+        .await
+        .map_err(|err| unreachable(r.src.cfg, err.into()))?
+        .latest_block_height;
+    recv_batch(ctx, &r, packets, latest, &mut out, &mut written).await?;
     Ok(out)
 }
 
 /// `ferry query packets pending`: what clearing would relay now (nothing is sent).
 pub async fn pending(ctx: &Context, req: &ClearRequest) -> Result<Pending, RelayError> {
     let r = route(ctx, req).await?;
-    let (view, _, _) = read_view(&r).await?;
+    let (view, _, _) = read_view(&r, &mut Scan::default()).await?;
     Ok(pending_of(&r.ends, &plan(&r.ends, &view, req.batch)))
 }
 
@@ -490,23 +621,39 @@ async fn wait_above(side: &Side<'_>, height: u64) -> Result<(), RelayError> {
     }
 }
 
-/// Updates `host`'s client of `prover` to `prover`'s latest verified header `H + 1` (after
-/// `prover` committed `after`), then queries each path of `prover` at `H` and checks its
-/// proof against that header's app hash. Returns the proofs (protobuf `MerkleProof`s) and
-/// the proof height `H + 1`.
-async fn prove_all(
+/// The height the proofs for `host` will be at, and the client update that makes it known
+/// there (none when `host`'s client of `prover` is at a height above `after` already, whose
+/// header the light client verified: the proofs are then at that height and no update is
+/// needed). Otherwise the client is to be updated to `prover`'s latest verified header
+/// `H + 1` (after `prover` committed `after`), the message returned to go first in the
+/// transaction.
+async fn proof_target(
     ctx: &Context,
     prover: &Side<'_>,
     host: &Side<'_>,
-    paths: &[(String, Expect)],
     after: u64,
-) -> Result<(Vec<Vec<u8>>, Height), RelayError> {
+) -> Result<(Option<(Any, usize)>, Height), RelayError> {
+    let latest = ops::client_latest_height(host.cfg, host.signer.rpc(), &host.client).await?;
+    if latest.revision_height > after {
+        if let Ok(h) = ferry_verifier::Height::new(latest.revision_height) {
+            let (lc, _) = ops::open(prover.cfg, &ctx.data_dir).await?;
+            if matches!(lc.verified(h), Ok(Some(_))) {
+                return Ok((
+                    None,
+                    Height {
+                        revision_number: latest.revision_number,
+                        revision_height: latest.revision_height,
+                    },
+                ));
+            }
+        }
+    }
     wait_above(prover, after).await?;
     let mut tries = 0u32;
-    let updated = loop {
-        match ops::update_client(
+    let (msg, updated) = loop {
+        match ops::update_client_msg(
             ctx,
-            &host.cfg.id,
+            &host.signer,
             &host.client,
             Some(prover.cfg.id.as_str()),
             None,
@@ -523,10 +670,27 @@ async fn prove_all(
             Err(e) => return Err(e.into()),
         }
     };
-    let proof_height = Height {
-        revision_number: updated.height.revision_number,
-        revision_height: updated.height.revision_height,
-    };
+    Ok((
+        Some((msg, updated.verified_headers)),
+        Height {
+            revision_number: updated.height.revision_number,
+            revision_height: updated.height.revision_height,
+        },
+    ))
+}
+
+/// Queries each path of `prover` at `H` for a proof height `H + 1` on `host` (see
+/// [`proof_target`]) and checks each proof against the app hash of the header `H + 1` that
+/// `prover`'s light client verified. Returns the proofs (protobuf `MerkleProof`s), the
+/// proof height, and the client update to send first (if any).
+async fn prove_all(
+    ctx: &Context,
+    prover: &Side<'_>,
+    host: &Side<'_>,
+    paths: &[(String, Expect)],
+    after: u64,
+) -> Result<(Vec<Vec<u8>>, Height, Option<(Any, usize)>), RelayError> {
+    let (update, proof_height) = proof_target(ctx, prover, host, after).await?;
     let query_height = proof_height.revision_height.saturating_sub(1);
     let cfg = prover.cfg;
     let perr = |path: &str, reason: String| RelayError::Proof {
@@ -611,7 +775,7 @@ async fn prove_all(
         .map_err(|e| perr(path, e.to_string()))?;
         proofs.push(proof);
     }
-    Ok((proofs, proof_height))
+    Ok((proofs, proof_height, update))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -647,11 +811,14 @@ async fn recv_batch(
             )
         })
         .collect();
-    let (proofs, proof_height) = prove_all(ctx, &r.src, &r.dst, &paths, after).await?;
-    let msgs: Vec<Any> = batch
-        .iter()
-        .zip(proofs)
-        .map(|(p, proof)| {
+    let (proofs, proof_height, update) = prove_all(ctx, &r.src, &r.dst, &paths, after).await?;
+    if let Some((_, n)) = &update {
+        out.client_updates.push((r.src.cfg.id.clone(), *n));
+    }
+    let msgs: Vec<Any> = update
+        .map(|(m, _)| m)
+        .into_iter()
+        .chain(batch.iter().zip(proofs).map(|(p, proof)| {
             encode_any(
                 MSG_RECV_PACKET,
                 &MsgRecvPacket {
@@ -661,7 +828,7 @@ async fn recv_batch(
                     signer: r.dst.signer.address().into(),
                 },
             )
-        })
+        }))
         .collect();
     let (h, events) = r.dst.signer.submit_at(msgs).await?;
     // The acknowledgements written by this transaction: from its own events, as the node's
@@ -708,11 +875,14 @@ async fn ack_batch(
             )
         })
         .collect();
-    let (proofs, proof_height) = prove_all(ctx, &r.dst, &r.src, &paths, after).await?;
-    let msgs: Vec<Any> = batch
-        .iter()
-        .zip(proofs)
-        .map(|(a, proof)| {
+    let (proofs, proof_height, update) = prove_all(ctx, &r.dst, &r.src, &paths, after).await?;
+    if let Some((_, n)) = &update {
+        out.client_updates.push((r.dst.cfg.id.clone(), *n));
+    }
+    let msgs: Vec<Any> = update
+        .map(|(m, _)| m)
+        .into_iter()
+        .chain(batch.iter().zip(proofs).map(|(a, proof)| {
             encode_any(
                 MSG_ACKNOWLEDGEMENT,
                 &MsgAcknowledgement {
@@ -723,7 +893,7 @@ async fn ack_batch(
                     signer: r.src.signer.address().into(),
                 },
             )
-        })
+        }))
         .collect();
     let (h, _) = r.src.signer.submit_at(msgs).await?;
     let seqs: Vec<u64> = batch.iter().map(|a| a.packet.sequence).collect();
@@ -743,6 +913,7 @@ async fn timeout_batch(
     ctx: &Context,
     r: &Route<'_>,
     batch: &[Packet],
+    after: u64,
     out: &mut Cleared,
 ) -> Result<(), RelayError> {
     let e = &r.ends;
@@ -755,11 +926,14 @@ async fn timeout_batch(
             )
         })
         .collect();
-    let (proofs, proof_height) = prove_all(ctx, &r.dst, &r.src, &paths, 0).await?;
-    let msgs: Vec<Any> = batch
-        .iter()
-        .zip(proofs)
-        .map(|(p, proof)| {
+    let (proofs, proof_height, update) = prove_all(ctx, &r.dst, &r.src, &paths, after).await?;
+    if let Some((_, n)) = &update {
+        out.client_updates.push((r.dst.cfg.id.clone(), *n));
+    }
+    let msgs: Vec<Any> = update
+        .map(|(m, _)| m)
+        .into_iter()
+        .chain(batch.iter().zip(proofs).map(|(p, proof)| {
             encode_any(
                 MSG_TIMEOUT,
                 &MsgTimeout {
@@ -773,7 +947,7 @@ async fn timeout_batch(
                     signer: r.src.signer.address().into(),
                 },
             )
-        })
+        }))
         .collect();
     let (h, _) = r.src.signer.submit_at(msgs).await?;
     let seqs: Vec<u64> = batch.iter().map(|p| p.sequence).collect();
@@ -795,8 +969,18 @@ async fn timeout_batch(
 /// header verified by the proving chain's light client before it is sent. The `Cleared`
 /// report is returned with the error when a later step fails.
 pub async fn clear(ctx: &Context, req: &ClearRequest) -> Result<Cleared, (Cleared, RelayError)> {
+    clear_with(ctx, req, &mut Scan::default()).await
+}
+
+/// [`clear`] with the events seen in earlier rounds (`ferry start` keeps one [`Scan`] per
+/// direction, so each round searches only new blocks).
+pub async fn clear_with(
+    ctx: &Context,
+    req: &ClearRequest,
+    scan: &mut Scan,
+) -> Result<Cleared, (Cleared, RelayError)> {
     let mut out = Cleared::default();
-    match clear_into(ctx, req, &mut out).await {
+    match clear_into(ctx, req, scan, &mut out).await {
         Ok(()) => Ok(out),
         Err(e) => Err((out, e)),
     }
@@ -805,13 +989,17 @@ pub async fn clear(ctx: &Context, req: &ClearRequest) -> Result<Cleared, (Cleare
 async fn clear_into(
     ctx: &Context,
     req: &ClearRequest,
+    scan: &mut Scan,
     out: &mut Cleared,
 ) -> Result<(), RelayError> {
     let r = route(ctx, req).await?;
-    let (view, sent_at, _) = read_view(&r).await?;
+    let (view, sent_at, _) = read_view(&r, scan).await?;
     let p = plan(&r.ends, &view, req.batch);
+    // The timeouts are proved at a height whose time is at least the destination's time in
+    // the view, which passed them.
+    let timed_out_at = view.dst_height.revision_height.saturating_sub(1);
     for batch in &p.timeout {
-        timeout_batch(ctx, &r, batch, out).await?;
+        timeout_batch(ctx, &r, batch, timed_out_at, out).await?;
     }
     let mut last = 0u64;
     let mut written = Vec::new();
@@ -820,10 +1008,14 @@ async fn clear_into(
     }
     // The acknowledgements: those pending before, and those the receives just wrote (from
     // their transactions' events, which the node's index may not have yet).
-    let (mut view, _, acked_at) = read_view(&r).await?;
+    for a in &written {
+        scan.acks
+            .entry(a.packet.sequence)
+            .or_insert_with(|| (a.clone(), last));
+    }
+    let (mut view, _, acked_at) = read_view(&r, scan).await?;
     view.received
         .extend(written.iter().map(|a| a.packet.sequence));
-    view.acks.extend(written);
     let p = plan(&r.ends, &view, req.batch);
     for batch in &p.ack {
         ack_batch(ctx, &r, batch, acked_at.max(last), out).await?;

@@ -25,6 +25,7 @@
 )]
 
 pub mod clear;
+pub mod start;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

@@ -369,7 +369,7 @@ pub async fn run(
             refresh_clients(ctx, &clients, &metrics).await;
             last_refresh = Some(Instant::now());
         }
-        if opts.clear_interval > 0 && summary.rounds % opts.clear_interval == 0 {
+        if summary.rounds.checked_rem(opts.clear_interval) == Some(0) || summary.rounds == 0 {
             for d in dirs.iter_mut() {
                 d.scan.rescan();
             }
@@ -398,8 +398,9 @@ pub async fn run(
         if opts.rounds.is_some_and(|n| summary.rounds >= n) {
             break;
         }
-        let worked = summary.received + summary.acknowledged + summary.timed_out
-            > before.received + before.acknowledged + before.timed_out;
+        let worked = summary.received > before.received
+            || summary.acknowledged > before.acknowledged
+            || summary.timed_out > before.timed_out;
         let failed = summary.errors > before.errors;
         if failed {
             tokio::select! {

@@ -669,8 +669,12 @@ impl<'a> HostSigner<'a> {
         msgs: Vec<ferry_verifier::pb::Any>,
     ) -> Result<(u64, Vec<crate::rpc::Event>), OpsError> {
         let mut retries = 0u32;
+        let mut next_sequence = None;
         loop {
-            let account = self.account().await?;
+            let mut account = self.account().await?;
+            if let Some(seq) = next_sequence.take() {
+                account.sequence = seq;
+            }
             let refused = |stage, code, codespace: &str, log: &str| OpsError::TxRefused {
                 chain: self.chain.id.clone(),
                 stage,
@@ -696,16 +700,13 @@ impl<'a> HostSigner<'a> {
             }
             .await;
             match result {
-                Err(OpsError::TxRefused {
-                    code: SDK_WRONG_SEQUENCE,
-                    ref codespace,
-                    ref log,
-                    ..
-                }) if codespace == "sdk" && retries < 3 => {
+                Err(OpsError::TxRefused { ref log, .. })
+                    if retries < 3 && expected_sequence(log).is_some() =>
+                {
                     retries = retries.saturating_add(1);
+                    next_sequence = expected_sequence(log);
                     tracing::warn!(chain = %self.chain.id, sequence = account.sequence, %log,
-                        "account sequence mismatch; reading it again");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
+                        "account sequence mismatch; signing with the one the node expects");
                 }
                 other => return other,
             }
@@ -713,8 +714,130 @@ impl<'a> HostSigner<'a> {
     }
 }
 
-/// The Cosmos SDK's `ErrWrongSequence` (codespace `sdk`).
-const SDK_WRONG_SEQUENCE: u32 = 32;
+impl HostSigner<'_> {
+    /// Signs each of `txs` (one list of messages per transaction) with consecutive
+    /// sequences from the account's current one, broadcasts them one after the other with
+    /// `broadcast_tx_sync` (each enters the mempool after the one before, so they can land
+    /// in one block: later ones may rely on an earlier one's client update, which ibc-go
+    /// applies to the mempool's state in `check_tx`), and waits until each is in a block.
+    /// Gas is simulated per transaction, against the mempool's state. Returns the height
+    /// and events of each transaction that went through, in order, and the error that
+    /// stopped the rest (a transaction refused or not included: those after it are not
+    /// sent).
+    pub(crate) async fn submit_many(
+        &self,
+        txs: Vec<Vec<ferry_verifier::pb::Any>>,
+    ) -> (Vec<(u64, Vec<crate::rpc::Event>)>, Option<OpsError>) {
+        let mut done = Vec::new();
+        if txs.len() <= 1 {
+            for msgs in txs {
+                match self.submit_at(msgs).await {
+                    Ok(r) => done.push(r),
+                    Err(e) => return (done, Some(e)),
+                }
+            }
+            return (done, None);
+        }
+        let mut account = match self.account().await {
+            Ok(a) => a,
+            Err(e) => return (done, Some(e)),
+        };
+        let mut hashes = Vec::new();
+        let mut error = None;
+        let mut retries = 0u32;
+        let mut queue = txs.iter().peekable();
+        while let Some(msgs) = queue.peek() {
+            let msgs = *msgs;
+            let sent = async {
+                let gas = self.gas(msgs, account).await?;
+                let tx = self.sign(msgs, account, gas)?;
+                let r = self
+                    .rpc
+                    .rpc()
+                    .broadcast_tx_sync(&tx.to_bytes())
+                    .await
+                    .map_err(|e| self.unreachable(e))?;
+                if r.check_tx.code != 0 {
+                    return Err(OpsError::TxRefused {
+                        chain: self.chain.id.clone(),
+                        stage: "check_tx",
+                        code: r.check_tx.code,
+                        codespace: r.check_tx.codespace,
+                        log: r.check_tx.log,
+                    });
+                }
+                Ok(r.hash)
+            }
+            .await;
+            match sent {
+                Ok(h) => {
+                    hashes.push(h);
+                    account.sequence = account.sequence.saturating_add(1);
+                    queue.next();
+                }
+                // Transactions of ours still in the mempool (from a relayer killed before
+                // they were included) put the mempool's sequence ahead of the chain's.
+                Err(OpsError::TxRefused { ref log, .. })
+                    if retries < 3 && expected_sequence(log).is_some() =>
+                {
+                    retries = retries.saturating_add(1);
+                    let expected = expected_sequence(log).unwrap_or(account.sequence);
+                    tracing::warn!(chain = %self.chain.id, sequence = account.sequence, expected,
+                        "account sequence mismatch; signing with the one the node expects");
+                    account.sequence = expected;
+                }
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        for hash in hashes {
+            match self.included(&hash).await {
+                Ok(r) => done.push(r),
+                Err(e) => return (done, Some(e)),
+            }
+        }
+        (done, error)
+    }
+
+    /// Waits until the transaction `hash` is in a block (at most the RPC's commit timeout);
+    /// its height and events, or the chain's refusal.
+    async fn included(&self, hash: &Hash) -> Result<(u64, Vec<crate::rpc::Event>), OpsError> {
+        let start = std::time::Instant::now();
+        loop {
+            match self.rpc.rpc().tx(hash).await {
+                Ok(t) if t.tx_result.code != 0 => {
+                    return Err(OpsError::TxRefused {
+                        chain: self.chain.id.clone(),
+                        stage: "deliver_tx",
+                        code: t.tx_result.code,
+                        codespace: t.tx_result.codespace,
+                        log: t.tx_result.log,
+                    })
+                }
+                Ok(t) => return Ok((t.height.value(), t.tx_result.events)),
+                Err(e) if start.elapsed() > Duration::from_secs(60) => {
+                    return Err(self.unreachable(ChainError::Unavailable {
+                        reason: format!(
+                            "transaction {hash} not in a block after 60 s (last answer: {e})"
+                        ),
+                    }))
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+    }
+}
+
+/// The sequence in the Cosmos SDK's `ErrWrongSequence` message (`account sequence
+/// mismatch, expected 27, got 26`), as `check_tx` (code 32) or a simulation (code 6, the
+/// message wrapped) give it.
+fn expected_sequence(log: &str) -> Option<u64> {
+    let rest = log.split("account sequence mismatch, expected ").nth(1)?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
 
 /// The unbonding period of a Cosmos SDK chain (its staking params; unverified: it only
 /// sets the client's parameters, which the host chain checks).
@@ -1151,40 +1274,69 @@ pub async fn transfer(ctx: &Context, req: &TransferRequest) -> Result<Vec<u64>, 
     let chain = ctx.chain(&req.src)?;
     let signer = HostSigner::with_key(ctx, chain, req.key.as_deref().unwrap_or(&chain.key)).await?;
     let mut seqs = Vec::with_capacity(req.count);
+    let msg = || {
+        cosmos::msg_transfer(
+            &req.port,
+            &req.channel,
+            Coin::new(req.amount, &req.denom),
+            signer.address(),
+            &req.receiver,
+            req.timeout_height,
+            req.timeout_timestamp,
+        )
+    };
+    let mut txs: Vec<Vec<pb::Any>> = Vec::new();
     let mut left = req.count;
     while left > 0 {
         let n = left.min(req.per_tx);
-        let msgs = (0..n)
-            .map(|_| {
-                cosmos::msg_transfer(
-                    &req.port,
-                    &req.channel,
-                    Coin::new(req.amount, &req.denom),
-                    signer.address(),
-                    &req.receiver,
-                    req.timeout_height,
-                    req.timeout_timestamp,
-                )
-            })
-            .collect();
-        let (_, events) = signer.submit_at(msgs).await?;
-        for ev in events.iter().filter(|e| e.kind == "send_packet") {
-            if let Some(seq) = ev
-                .attributes
-                .iter()
-                .find(|a| a.key == "packet_sequence")
-                .and_then(|a| a.value.parse().ok())
-            {
-                seqs.push(seq);
+        txs.push((0..n).map(|_| msg()).collect());
+        left = left.saturating_sub(n);
+    }
+    // Ten transactions per block at most, pipelined.
+    for group in txs.chunks(10) {
+        let (done, err) = signer.submit_many(group.to_vec()).await;
+        for (_, events) in &done {
+            for ev in events.iter().filter(|e| e.kind == "send_packet") {
+                if let Some(seq) = ev
+                    .attributes
+                    .iter()
+                    .find(|a| a.key == "packet_sequence")
+                    .and_then(|a| a.value.parse().ok())
+                {
+                    seqs.push(seq);
+                }
             }
         }
-        left = left.saturating_sub(n);
+        if let Some(e) = err {
+            return Err(e);
+        }
     }
     Ok(seqs)
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_expected_sequence_is_read_from_the_sdk_message() {
+        use super::expected_sequence;
+        assert_eq!(
+            expected_sequence(
+                "rpc error: code = Unknown desc = account sequence mismatch, expected 27, got \
+                 26: incorrect account sequence"
+            ),
+            Some(27)
+        );
+        assert_eq!(
+            expected_sequence("account sequence mismatch, expected 5, got 9: incorrect"),
+            Some(5)
+        );
+        assert_eq!(expected_sequence("insufficient fees"), None);
+        assert_eq!(
+            expected_sequence("account sequence mismatch, expected x"),
+            None
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -553,7 +553,7 @@ pub async fn recv_packets(
         .await
         .map_err(|err| unreachable(r.src.cfg, err.into()))?
         .latest_block_height;
-    recv_batch(ctx, &r, packets, latest, &mut out, &mut written).await?;
+    recv_all(ctx, &r, &[packets.to_vec()], latest, &mut out, &mut written).await?;
     Ok(out)
 }
 
@@ -793,173 +793,237 @@ fn seq_list(seqs: &[u64]) -> String {
         .join(",")
 }
 
-async fn recv_batch(
+/// At most this many transactions (each of up to `--batch` messages) are sent for one
+/// block: one proof height, one client update (in the first), the rest relying on it.
+const PIPELINE: usize = 10;
+
+/// Proves the items of `group` (batches) on `prover` for `host` at one proof height, builds
+/// one transaction per batch (the client update first in the first) and sends them
+/// pipelined. Returns each transaction that went through with its batch, and the error that
+/// stopped the rest.
+#[allow(clippy::too_many_arguments)]
+async fn send_group<'g, T>(
+    ctx: &Context,
+    prover: &Side<'_>,
+    host: &Side<'_>,
+    group: &'g [Vec<T>],
+    after: u64,
+    out: &mut Cleared,
+    path_of: impl Fn(&T) -> (String, Expect),
+    msg_of: impl Fn(&T, Vec<u8>, Height) -> Any,
+) -> Result<
+    (
+        Vec<(u64, Vec<crate::rpc::Event>, &'g [T], Height)>,
+        Option<RelayError>,
+    ),
+    RelayError,
+> {
+    let paths: Vec<(String, Expect)> = group.iter().flatten().map(&path_of).collect();
+    let (proofs, proof_height, update) = prove_all(ctx, prover, host, &paths, after).await?;
+    if let Some((_, n)) = &update {
+        out.client_updates.push((prover.cfg.id.clone(), *n));
+    }
+    let mut update = update.map(|(m, _)| m);
+    let mut proofs = proofs.into_iter();
+    let mut txs = Vec::with_capacity(group.len());
+    for batch in group {
+        let mut msgs: Vec<Any> = update.take().into_iter().collect();
+        for item in batch {
+            let proof = proofs.next().unwrap_or_default();
+            msgs.push(msg_of(item, proof, proof_height));
+        }
+        txs.push(msgs);
+    }
+    let (done, err) = host.signer.submit_many(txs).await;
+    let done = done
+        .into_iter()
+        .zip(group)
+        .map(|((h, events), batch)| (h, events, batch.as_slice(), proof_height))
+        .collect();
+    Ok((done, err.map(RelayError::from)))
+}
+
+async fn recv_all(
     ctx: &Context,
     r: &Route<'_>,
-    batch: &[Packet],
+    batches: &[Vec<Packet>],
     after: u64,
     out: &mut Cleared,
     written: &mut Vec<WrittenAck>,
 ) -> Result<u64, RelayError> {
     let e = &r.ends;
-    let paths: Vec<(String, Expect)> = batch
-        .iter()
-        .map(|p| {
-            (
-                packet_commitment_path(&e.src_port, &e.src_channel, p.sequence),
-                Expect::Value(p.commitment().to_vec()),
-            )
-        })
-        .collect();
-    let (proofs, proof_height, update) = prove_all(ctx, &r.src, &r.dst, &paths, after).await?;
-    if let Some((_, n)) = &update {
-        out.client_updates.push((r.src.cfg.id.clone(), *n));
-    }
-    let msgs: Vec<Any> = update
-        .map(|(m, _)| m)
-        .into_iter()
-        .chain(batch.iter().zip(proofs).map(|(p, proof)| {
-            encode_any(
-                MSG_RECV_PACKET,
-                &MsgRecvPacket {
-                    packet: Some(p.clone()),
-                    proof_commitment: proof,
-                    proof_height,
-                    signer: r.dst.signer.address().into(),
-                },
-            )
-        }))
-        .collect();
-    let (h, events) = r.dst.signer.submit_at(msgs).await?;
-    // The acknowledgements written by this transaction: from its own events, as the node's
-    // transaction index may not have them yet.
-    for ev in events
-        .iter()
-        .filter(|ev| ev.kind == "write_acknowledgement")
-    {
-        let a = ack_from_event(ev).map_err(|error| RelayError::Event {
-            chain: r.dst.cfg.id.clone(),
-            error,
-        })?;
-        if e.carries(&a.packet) {
-            written.push(a);
+    let mut last = 0u64;
+    for group in batches.chunks(PIPELINE) {
+        let (done, err) = send_group(
+            ctx,
+            &r.src,
+            &r.dst,
+            group,
+            after,
+            out,
+            |p: &Packet| {
+                (
+                    packet_commitment_path(&e.src_port, &e.src_channel, p.sequence),
+                    Expect::Value(p.commitment().to_vec()),
+                )
+            },
+            |p, proof, proof_height| {
+                encode_any(
+                    MSG_RECV_PACKET,
+                    &MsgRecvPacket {
+                        packet: Some(p.clone()),
+                        proof_commitment: proof,
+                        proof_height,
+                        signer: r.dst.signer.address().into(),
+                    },
+                )
+            },
+        )
+        .await?;
+        for (h, events, batch, proof_height) in done {
+            // The acknowledgements written by this transaction: from its own events, as
+            // the node's transaction index may not have them yet.
+            for ev in events
+                .iter()
+                .filter(|ev| ev.kind == "write_acknowledgement")
+            {
+                let a = ack_from_event(ev).map_err(|error| RelayError::Event {
+                    chain: r.dst.cfg.id.clone(),
+                    error,
+                })?;
+                if e.carries(&a.packet) {
+                    written.push(a);
+                }
+            }
+            let seqs: Vec<u64> = batch.iter().map(|p| p.sequence).collect();
+            out.steps.push(format!(
+                "RecvPacket on {}: {}/{} sequences {} (proof height {}, height {h})",
+                r.dst.cfg.id,
+                e.dst_port,
+                e.dst_channel,
+                seq_list(&seqs),
+                fmt_height(proof_height)
+            ));
+            out.received.extend(seqs);
+            last = last.max(h);
+        }
+        if let Some(err) = err {
+            return Err(err);
         }
     }
-    let seqs: Vec<u64> = batch.iter().map(|p| p.sequence).collect();
-    out.steps.push(format!(
-        "RecvPacket on {}: {}/{} sequences {} (proof height {}, height {h})",
-        r.dst.cfg.id,
-        e.dst_port,
-        e.dst_channel,
-        seq_list(&seqs),
-        fmt_height(proof_height)
-    ));
-    out.received.extend(seqs);
-    Ok(h)
+    Ok(last)
 }
 
-async fn ack_batch(
+async fn ack_all(
     ctx: &Context,
     r: &Route<'_>,
-    batch: &[WrittenAck],
+    batches: &[Vec<WrittenAck>],
     after: u64,
     out: &mut Cleared,
 ) -> Result<(), RelayError> {
     let e = &r.ends;
-    let paths: Vec<(String, Expect)> = batch
-        .iter()
-        .map(|a| {
-            (
-                packet_acknowledgement_path(&e.dst_port, &e.dst_channel, a.packet.sequence),
-                Expect::Value(ack_commitment(&a.ack).to_vec()),
-            )
-        })
-        .collect();
-    let (proofs, proof_height, update) = prove_all(ctx, &r.dst, &r.src, &paths, after).await?;
-    if let Some((_, n)) = &update {
-        out.client_updates.push((r.dst.cfg.id.clone(), *n));
+    for group in batches.chunks(PIPELINE) {
+        let (done, err) = send_group(
+            ctx,
+            &r.dst,
+            &r.src,
+            group,
+            after,
+            out,
+            |a: &WrittenAck| {
+                (
+                    packet_acknowledgement_path(&e.dst_port, &e.dst_channel, a.packet.sequence),
+                    Expect::Value(ack_commitment(&a.ack).to_vec()),
+                )
+            },
+            |a, proof, proof_height| {
+                encode_any(
+                    MSG_ACKNOWLEDGEMENT,
+                    &MsgAcknowledgement {
+                        packet: Some(a.packet.clone()),
+                        acknowledgement: a.ack.clone(),
+                        proof_acked: proof,
+                        proof_height,
+                        signer: r.src.signer.address().into(),
+                    },
+                )
+            },
+        )
+        .await?;
+        for (h, _, batch, proof_height) in done {
+            let seqs: Vec<u64> = batch.iter().map(|a| a.packet.sequence).collect();
+            out.steps.push(format!(
+                "Acknowledgement on {}: {}/{} sequences {} (proof height {}, height {h})",
+                r.src.cfg.id,
+                e.src_port,
+                e.src_channel,
+                seq_list(&seqs),
+                fmt_height(proof_height)
+            ));
+            out.acknowledged.extend(seqs);
+        }
+        if let Some(err) = err {
+            return Err(err);
+        }
     }
-    let msgs: Vec<Any> = update
-        .map(|(m, _)| m)
-        .into_iter()
-        .chain(batch.iter().zip(proofs).map(|(a, proof)| {
-            encode_any(
-                MSG_ACKNOWLEDGEMENT,
-                &MsgAcknowledgement {
-                    packet: Some(a.packet.clone()),
-                    acknowledgement: a.ack.clone(),
-                    proof_acked: proof,
-                    proof_height,
-                    signer: r.src.signer.address().into(),
-                },
-            )
-        }))
-        .collect();
-    let (h, _) = r.src.signer.submit_at(msgs).await?;
-    let seqs: Vec<u64> = batch.iter().map(|a| a.packet.sequence).collect();
-    out.steps.push(format!(
-        "Acknowledgement on {}: {}/{} sequences {} (proof height {}, height {h})",
-        r.src.cfg.id,
-        e.src_port,
-        e.src_channel,
-        seq_list(&seqs),
-        fmt_height(proof_height)
-    ));
-    out.acknowledged.extend(seqs);
     Ok(())
 }
 
-async fn timeout_batch(
+async fn timeout_all(
     ctx: &Context,
     r: &Route<'_>,
-    batch: &[Packet],
+    batches: &[Vec<Packet>],
     after: u64,
     out: &mut Cleared,
 ) -> Result<(), RelayError> {
     let e = &r.ends;
-    let paths: Vec<(String, Expect)> = batch
-        .iter()
-        .map(|p| {
-            (
-                packet_receipt_path(&e.dst_port, &e.dst_channel, p.sequence),
-                Expect::Absent,
-            )
-        })
-        .collect();
-    let (proofs, proof_height, update) = prove_all(ctx, &r.dst, &r.src, &paths, after).await?;
-    if let Some((_, n)) = &update {
-        out.client_updates.push((r.dst.cfg.id.clone(), *n));
+    for group in batches.chunks(PIPELINE) {
+        let (done, err) = send_group(
+            ctx,
+            &r.dst,
+            &r.src,
+            group,
+            after,
+            out,
+            |p: &Packet| {
+                (
+                    packet_receipt_path(&e.dst_port, &e.dst_channel, p.sequence),
+                    Expect::Absent,
+                )
+            },
+            |p, proof, proof_height| {
+                encode_any(
+                    MSG_TIMEOUT,
+                    &MsgTimeout {
+                        packet: Some(p.clone()),
+                        proof_unreceived: proof,
+                        proof_height,
+                        // Only ordered channels compare it with the packet's sequence (with
+                        // a proof of nextSequenceRecv); ibc-go refuses 0, so unordered gets
+                        // the packet's own sequence.
+                        next_sequence_recv: p.sequence,
+                        signer: r.src.signer.address().into(),
+                    },
+                )
+            },
+        )
+        .await?;
+        for (h, _, batch, proof_height) in done {
+            let seqs: Vec<u64> = batch.iter().map(|p| p.sequence).collect();
+            out.steps.push(format!(
+                "Timeout on {}: {}/{} sequences {} (proof height {}, height {h})",
+                r.src.cfg.id,
+                e.src_port,
+                e.src_channel,
+                seq_list(&seqs),
+                fmt_height(proof_height)
+            ));
+            out.timed_out.extend(seqs);
+        }
+        if let Some(err) = err {
+            return Err(err);
+        }
     }
-    let msgs: Vec<Any> = update
-        .map(|(m, _)| m)
-        .into_iter()
-        .chain(batch.iter().zip(proofs).map(|(p, proof)| {
-            encode_any(
-                MSG_TIMEOUT,
-                &MsgTimeout {
-                    packet: Some(p.clone()),
-                    proof_unreceived: proof,
-                    proof_height,
-                    // Only ordered channels compare it with the packet's sequence (with a
-                    // proof of nextSequenceRecv); ibc-go refuses 0, so unordered gets the
-                    // packet's own sequence.
-                    next_sequence_recv: p.sequence,
-                    signer: r.src.signer.address().into(),
-                },
-            )
-        }))
-        .collect();
-    let (h, _) = r.src.signer.submit_at(msgs).await?;
-    let seqs: Vec<u64> = batch.iter().map(|p| p.sequence).collect();
-    out.steps.push(format!(
-        "Timeout on {}: {}/{} sequences {} (proof height {}, height {h})",
-        r.src.cfg.id,
-        e.src_port,
-        e.src_channel,
-        seq_list(&seqs),
-        fmt_height(proof_height)
-    ));
-    out.timed_out.extend(seqs);
     Ok(())
 }
 
@@ -998,14 +1062,9 @@ async fn clear_into(
     // The timeouts are proved at a height whose time is at least the destination's time in
     // the view, which passed them.
     let timed_out_at = view.dst_height.revision_height.saturating_sub(1);
-    for batch in &p.timeout {
-        timeout_batch(ctx, &r, batch, timed_out_at, out).await?;
-    }
-    let mut last = 0u64;
+    timeout_all(ctx, &r, &p.timeout, timed_out_at, out).await?;
     let mut written = Vec::new();
-    for batch in &p.recv {
-        last = recv_batch(ctx, &r, batch, sent_at, out, &mut written).await?;
-    }
+    let last = recv_all(ctx, &r, &p.recv, sent_at, out, &mut written).await?;
     // The acknowledgements: those pending before, and those the receives just wrote (from
     // their transactions' events, which the node's index may not have yet).
     for a in &written {
@@ -1017,9 +1076,7 @@ async fn clear_into(
     view.received
         .extend(written.iter().map(|a| a.packet.sequence));
     let p = plan(&r.ends, &view, req.batch);
-    for batch in &p.ack {
-        ack_batch(ctx, &r, batch, acked_at.max(last), out).await?;
-    }
+    ack_all(ctx, &r, &p.ack, acked_at.max(last), out).await?;
     Ok(())
 }
 

@@ -79,11 +79,26 @@ pub fn relay_setup(
     home: &Path,
     metrics: Option<std::net::SocketAddr>,
 ) -> (ferry_testnet::SimdChain, ferry_testnet::SimdChain) {
-    use ferry_testnet::{SimdChain, TEST_MNEMONIC};
+    relay_setup_with(home, metrics, std::time::Duration::from_millis(200))
+}
+
+/// [`relay_setup`] with chains whose `timeout_commit` is `block_time`.
+pub fn relay_setup_with(
+    home: &Path,
+    metrics: Option<std::net::SocketAddr>,
+    block_time: std::time::Duration,
+) -> (ferry_testnet::SimdChain, ferry_testnet::SimdChain) {
+    use ferry_testnet::{SimdBuilder, TEST_MNEMONIC};
     use std::time::Duration;
     let t0 = Instant::now();
-    let a = SimdChain::start("ferry-a").unwrap();
-    let b = SimdChain::start("ferry-b").unwrap();
+    let a = SimdBuilder::new("ferry-a")
+        .timeout_commit(block_time)
+        .start()
+        .unwrap();
+    let b = SimdBuilder::new("ferry-b")
+        .timeout_commit(block_time)
+        .start()
+        .unwrap();
     mark(t0, &format!("simd up: {} {}", a.rpc_url(), b.rpc_url()));
     let mut text = ferry::config::EXAMPLE
         .replace("http://127.0.0.1:26657", a.rpc_url())

@@ -1,0 +1,339 @@
+//! End-to-end relay benchmark (`cargo bench -p ferry --bench relay`; a bench binary, not a
+//! timed test): two ibc-go simd chains with 1-second blocks (`ferry-testnet`), a channel made
+//! by Ferry, the release `ferry start` relaying while `ferry tx transfer` sends.
+//!
+//! For `--batch` 1, 10 and 100: packets per second end to end (first transfer sent to last
+//! acknowledgement), blocks from send to receipt and to acknowledgement (median and worst,
+//! from the chains' own events and block times), the relayer's CPU time and peak memory per
+//! 1,000 packets, and the share of that CPU spent verifying headers (headers verified, from
+//! its metrics, times the measured cost of verifying one of these chains' headers). Then a
+//! backlog of 10,000 packets sent while no relayer runs: the time to clear it, against the
+//! least number of blocks the chains need to include the transactions.
+//!
+//! `FERRY_BENCH_SCALE` (default 1.0) scales the packet counts. Needs the chain binaries
+//! (`scripts/chains/install.sh`).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{ferry_in, relay_setup_with};
+use ferry_testnet::{SimdChain, TempDir};
+
+fn free_addr() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+fn scrape(addr: SocketAddr, metric: &str) -> f64 {
+    let Ok(mut s) = TcpStream::connect(addr) else {
+        return 0.0;
+    };
+    let _ = s.write_all(b"GET /metrics HTTP/1.1\r\n\r\n");
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out.lines()
+        .filter(|l| l.starts_with(metric))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// CPU seconds (user + system) and peak resident memory (KiB) of `pid`.
+fn usage(pid: u32) -> (f64, u64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    // Fields 14 and 15 of stat (utime, stime) are 11 and 12 after the command name.
+    let ticks: f64 = [11usize, 12]
+        .iter()
+        .filter_map(|i| f.get(*i)?.parse::<f64>().ok())
+        .sum();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let hwm = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0);
+    (ticks / 100.0, hwm)
+}
+
+fn pending(home: &Path) -> usize {
+    let o = ferry_in(
+        home,
+        &["query", "packets", "pending", "--path", "a-b", "--json"],
+        None,
+    );
+    assert_eq!(o.code, 0, "{o:?}");
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            ["recv", "ack", "timeout"]
+                .iter()
+                .map(|k| d[k].as_array().unwrap().len())
+                .sum::<usize>()
+        })
+        .sum()
+}
+
+fn start(home: &Path, batch: usize, tag: &str) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["start", "--batch", &batch.to_string(), "--home"])
+        .arg(home)
+        .env_remove("FERRY_HOME")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(home.join(format!("bench-{tag}.log"))).unwrap())
+        .spawn()
+        .unwrap()
+}
+
+fn stop(mut c: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &c.id().to_string()])
+        .status();
+    let t = Instant::now();
+    while c.try_wait().unwrap().is_none() && t.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = c.kill();
+    let _ = c.wait();
+}
+
+fn send(home: &Path, receiver: &str, count: usize) {
+    let o = ferry_in(
+        home,
+        &[
+            "tx",
+            "transfer",
+            "--src",
+            "ferry-a",
+            "--channel",
+            "channel-0",
+            "--receiver",
+            receiver,
+            "--amount",
+            "1stake",
+            "--count",
+            &count.to_string(),
+            "--per-tx",
+            "100",
+            "--timeout",
+            "1h",
+            "--key",
+            "user",
+        ],
+        None,
+    );
+    assert_eq!(o.code, 0, "{o:?}");
+}
+
+/// Per sequence: the height of the transaction carrying event `kind` of channel-0.
+fn event_heights(chain: &SimdChain, kind: &str, side: &str) -> BTreeMap<u64, u64> {
+    let mut out = BTreeMap::new();
+    for page in 1..=1000 {
+        let r = chain
+            .rpc()
+            .call(
+                "tx_search",
+                &[
+                    (
+                        "query",
+                        format!("\"{kind}.packet_{side}_channel='channel-0'\""),
+                    ),
+                    ("per_page", "100".into()),
+                    ("page", page.to_string()),
+                ],
+            )
+            .unwrap();
+        let txs = r["txs"].as_array().cloned().unwrap_or_default();
+        for t in &txs {
+            let h: u64 = t["height"].as_str().unwrap().parse().unwrap();
+            for ev in t["tx_result"]["events"].as_array().unwrap() {
+                if ev["type"] != kind {
+                    continue;
+                }
+                for a in ev["attributes"].as_array().unwrap() {
+                    if a["key"] == "packet_sequence" {
+                        let seq: u64 = a["value"].as_str().unwrap().parse().unwrap();
+                        out.entry(seq).or_insert(h);
+                    }
+                }
+            }
+        }
+        let total: usize = r["total_count"].as_str().unwrap().parse().unwrap();
+        if page * 100 >= total {
+            break;
+        }
+    }
+    out
+}
+
+/// Block time of `height` on `chain`, seconds since the epoch.
+fn block_time(chain: &SimdChain, height: u64, cache: &mut BTreeMap<u64, f64>) -> f64 {
+    if let Some(t) = cache.get(&height) {
+        return *t;
+    }
+    let r = chain
+        .rpc()
+        .call("block", &[("height", height.to_string())])
+        .unwrap();
+    let text = r["block"]["header"]["time"].as_str().unwrap();
+    let t = ferry_verifier::Time::parse_rfc3339(text).unwrap();
+    let secs = t.unix_secs() as f64 + f64::from(t.subsec_nanos()) / 1e9;
+    cache.insert(height, secs);
+    secs
+}
+
+fn median_max(mut v: Vec<f64>) -> (f64, f64) {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let m = v.get(v.len() / 2).copied().unwrap_or(f64::NAN);
+    (m, v.last().copied().unwrap_or(f64::NAN))
+}
+
+/// Microseconds to verify one adjacent header of `chain` (its light blocks from height h).
+fn header_cost(chain: &SimdChain) -> f64 {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let rpc =
+        ferry::rpc::RpcClient::new(chain.rpc_url(), ferry::rpc::RpcConfig::default()).unwrap();
+    let h = chain.rpc().status().unwrap().latest_block_height - 2;
+    let (a, b) = rt.block_on(async {
+        let a = rpc
+            .light_block::<{ ferry_verifier::MAX_VALIDATORS }>(
+                ferry_verifier::Height::new(h).unwrap(),
+            )
+            .await
+            .unwrap();
+        let b = rpc
+            .light_block::<{ ferry_verifier::MAX_VALIDATORS }>(
+                ferry_verifier::Height::new(h + 1).unwrap(),
+            )
+            .await
+            .unwrap();
+        (a, b)
+    });
+    let now = b.signed_header.header.time;
+    let options = ferry_verifier::Options::default();
+    let trusted = ferry_verifier::TrustedState::from_light_block(&a);
+    let n = 2000;
+    let t = Instant::now();
+    for _ in 0..n {
+        let v = ferry_verifier::verify(&ferry_verifier::Zebra, &trusted, &b, now, &options);
+        assert_eq!(v, ferry_verifier::Verdict::Success);
+    }
+    t.elapsed().as_secs_f64() * 1e6 / f64::from(n)
+}
+
+fn main() {
+    // `cargo test --all-targets` runs bench binaries without --bench: do nothing then.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    assert!(
+        ferry_testnet::require_chains(),
+        "the chain binaries are needed: bash scripts/chains/install.sh"
+    );
+    let scale: f64 = std::env::var("FERRY_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    let n = |x: f64| ((x * scale).round() as usize).max(10);
+    let dir = TempDir::new("relay-bench").unwrap();
+    let home = dir.path();
+    let metrics = free_addr();
+    let (a, b) = relay_setup_with(home, Some(metrics), Duration::from_secs(1));
+    let text = std::fs::read_to_string(home.join("config.toml"))
+        .unwrap()
+        .replace("max_gas = 4000000", "max_gas = 30000000");
+    std::fs::write(home.join("config.toml"), text).unwrap();
+    let receiver = b.account("user").unwrap().address.clone();
+    let cost_us = header_cost(&a);
+    println!("verifying one header of these chains: {cost_us:.1} us");
+    println!();
+    println!(
+        "| batch | packets | packets/s | send->recv blocks (median, max) | send->ack blocks (median, max) | relayer CPU s / 1000 | peak RSS MiB | headers verified | CPU share verifying |"
+    );
+    println!("|---:|---:|---:|---|---|---:|---:|---:|---:|");
+    let mut seen_sent = 0usize;
+    for (batch, count) in [(1usize, n(200.0)), (10, n(1000.0)), (100, n(1000.0))] {
+        let relayer = start(home, batch, &format!("batch-{batch}"));
+        std::thread::sleep(Duration::from_secs(3));
+        let t = Instant::now();
+        send(home, &receiver, count);
+        while pending(home) > 0 {
+            std::thread::sleep(Duration::from_millis(250));
+            assert!(t.elapsed() < Duration::from_secs(1800), "stalled");
+        }
+        let secs = t.elapsed().as_secs_f64();
+        let (cpu, hwm) = usage(relayer.id());
+        let headers = scrape(metrics, "ferry_headers_verified_total");
+        stop(relayer);
+        // Latencies of this batch's packets, from the chains' events and block times.
+        let sent = event_heights(&a, "send_packet", "src");
+        let recv = event_heights(&b, "recv_packet", "dst");
+        let acked = event_heights(&a, "acknowledge_packet", "src");
+        let mut times_a = BTreeMap::new();
+        let mut times_b = BTreeMap::new();
+        let mut to_recv = Vec::new();
+        let mut to_ack = Vec::new();
+        for (seq, h) in sent.iter().skip(seen_sent) {
+            let (Some(r), Some(k)) = (recv.get(seq), acked.get(seq)) else {
+                continue;
+            };
+            let ts = block_time(&a, *h, &mut times_a);
+            let tr = block_time(&b, *r, &mut times_b);
+            to_recv.push(tr - ts);
+            to_ack.push((k - h) as f64);
+        }
+        seen_sent = sent.len();
+        let (rm, rx) = median_max(to_recv);
+        let (am, ax) = median_max(to_ack);
+        let per_k = cpu * 1000.0 / count as f64;
+        let share = headers * cost_us / 1e6 / cpu.max(1e-9);
+        println!(
+            "| {batch} | {count} | {:.1} | {rm:.1}, {rx:.1} | {am:.0}, {ax:.0} | {per_k:.2} | {:.1} | {headers} | {:.2}% |",
+            count as f64 / secs,
+            hwm as f64 / 1024.0,
+            share * 100.0
+        );
+    }
+    // A backlog sent while no relayer runs.
+    let backlog = n(10_000.0);
+    let t = Instant::now();
+    send(home, &receiver, backlog);
+    let sending = t.elapsed().as_secs_f64();
+    let h0 = b.rpc().status().unwrap().latest_block_height;
+    let relayer = start(home, 100, "backlog");
+    let t = Instant::now();
+    while pending(home) > 0 {
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(t.elapsed() < Duration::from_secs(3600), "stalled");
+    }
+    let secs = t.elapsed().as_secs_f64();
+    let (cpu, hwm) = usage(relayer.id());
+    stop(relayer);
+    let blocks_b = b.rpc().status().unwrap().latest_block_height - h0;
+    // The chains' floor: 100 messages per transaction, ten transactions per block, one
+    // block on B for the receives and one on A for the acknowledgements per 1,000.
+    let floor = 2 * backlog.div_ceil(1000);
+    println!();
+    println!(
+        "backlog of {backlog}: sent in {sending:.0} s; cleared in {secs:.1} s ({:.0} packets/s, \
+         {blocks_b} blocks of ferry-b); the chains' floor at 1,000 messages per block is \
+         {floor} blocks; relayer CPU {cpu:.1} s, peak RSS {:.1} MiB",
+        backlog as f64 / secs,
+        hwm as f64 / 1024.0
+    );
+}

@@ -19,7 +19,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -85,16 +85,107 @@ fn pending(home: &Path) -> usize {
         .sum()
 }
 
-fn start(home: &Path, batch: usize, tag: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_ferry"))
-        .args(["start", "--batch", &batch.to_string(), "--home"])
-        .arg(home)
-        .env_remove("FERRY_HOME")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(home.join(format!("bench-{tag}.log"))).unwrap())
-        .spawn()
-        .unwrap()
+/// The relayer measured: Ferry, or Hermes (the binary named by `FERRY_BENCH_HERMES`) on the
+/// same chains, channel and key.
+#[derive(Clone)]
+enum Who {
+    Ferry,
+    Hermes(PathBuf),
+}
+
+impl Who {
+    fn name(&self) -> &'static str {
+        match self {
+            Who::Ferry => "ferry",
+            Who::Hermes(_) => "hermes",
+        }
+    }
+}
+
+/// Hermes' config for the two chains with `max_msg_num = batch`; its key store in `home`.
+fn hermes_config(home: &Path, a: &SimdChain, b: &SimdChain, batch: usize) -> PathBuf {
+    let mut text = String::from(
+        "[global]\nlog_level = 'warn'\n\
+         [mode.clients]\nenabled = true\nrefresh = true\nmisbehaviour = false\n\
+         [mode.connections]\nenabled = false\n[mode.channels]\nenabled = false\n\
+         [mode.packets]\nenabled = true\nclear_interval = 100\nclear_on_start = true\n\
+         tx_confirmation = false\n\
+         [rest]\nenabled = false\nhost = '127.0.0.1'\nport = 3000\n\
+         [telemetry]\nenabled = false\nhost = '127.0.0.1'\nport = 3001\n",
+    );
+    for c in [a, b] {
+        let rpc = c.rpc_url().to_string();
+        let ws = rpc.replace("http://", "ws://");
+        text.push_str(&format!(
+            "\n[[chains]]\nid = '{id}'\ntype = 'CosmosSdk'\nrpc_addr = '{rpc}'\n\
+             grpc_addr = 'http://{grpc}'\n\
+             event_source = {{ mode = 'push', url = '{ws}/websocket', batch_delay = '200ms' }}\n\
+             rpc_timeout = '10s'\ntrusted_node = false\naccount_prefix = 'cosmos'\n\
+             key_name = 'relayer'\nkey_store_folder = '{keys}'\nstore_prefix = 'ibc'\n\
+             default_gas = 100000\nmax_gas = 30000000\n\
+             gas_price = {{ price = 0.025, denom = 'stake' }}\ngas_multiplier = 1.1\n\
+             max_msg_num = {batch}\nmax_tx_size = 4194304\nclock_drift = '10s'\n\
+             max_block_time = '30s'\ntrusting_period = '14days'\ntrust_threshold = '1/3'\n\
+             address_type = {{ derivation = 'cosmos' }}\ncompat_mode = '0.38'\n",
+            id = c.chain_id(),
+            grpc = c.grpc_addr(),
+            keys = home.join("hermes-keys").display(),
+        ));
+    }
+    let path = home.join(format!("hermes-{batch}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn start(
+    who: &Who,
+    home: &Path,
+    chains: (&SimdChain, &SimdChain),
+    batch: usize,
+    tag: &str,
+) -> Child {
+    let log = std::fs::File::create(home.join(format!("bench-{}-{tag}.log", who.name()))).unwrap();
+    match who {
+        Who::Ferry => Command::new(env!("CARGO_BIN_EXE_ferry"))
+            .args(["start", "--batch", &batch.to_string(), "--home"])
+            .arg(home)
+            .env_remove("FERRY_HOME")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+        Who::Hermes(bin) => {
+            let cfg = hermes_config(home, chains.0, chains.1, batch);
+            Command::new(bin)
+                .arg("--config")
+                .arg(cfg)
+                .arg("start")
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .unwrap()
+        }
+    }
+}
+
+/// Hermes' key: the same account Ferry's relayer key is (simd's `relayer`, index 0).
+fn hermes_keys(bin: &Path, home: &Path, a: &SimdChain, b: &SimdChain) {
+    let cfg = hermes_config(home, a, b, 1);
+    let words = home.join("mnemonic.txt");
+    std::fs::write(&words, ferry_testnet::TEST_MNEMONIC).unwrap();
+    for id in [a.chain_id(), b.chain_id()] {
+        let o = Command::new(bin)
+            .arg("--config")
+            .arg(&cfg)
+            .args(["keys", "add", "--chain", id, "--mnemonic-file"])
+            .arg(&words)
+            .args(["--hd-path", "m/44'/118'/0'/0/0", "--overwrite"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "hermes keys add: {o:?}");
+    }
 }
 
 fn stop(mut c: Child) {
@@ -200,6 +291,29 @@ fn median_max(mut v: Vec<f64>) -> (f64, f64) {
     (m, v.last().copied().unwrap_or(f64::NAN))
 }
 
+/// Blocks from send to receipt (by block time, in seconds of 1-second blocks) and to
+/// acknowledgement (blocks of the source) of the packets sent since `seen` (median, max).
+fn latencies(a: &SimdChain, b: &SimdChain, seen: &mut usize) -> ((f64, f64), (f64, f64)) {
+    let sent = event_heights(a, "send_packet", "src");
+    let recv = event_heights(b, "recv_packet", "dst");
+    let acked = event_heights(a, "acknowledge_packet", "src");
+    let mut times_a = BTreeMap::new();
+    let mut times_b = BTreeMap::new();
+    let mut to_recv = Vec::new();
+    let mut to_ack = Vec::new();
+    for (seq, h) in sent.iter().skip(*seen) {
+        let (Some(r), Some(k)) = (recv.get(seq), acked.get(seq)) else {
+            continue;
+        };
+        let ts = block_time(a, *h, &mut times_a);
+        let tr = block_time(b, *r, &mut times_b);
+        to_recv.push(tr - ts);
+        to_ack.push((k - h) as f64);
+    }
+    *seen = sent.len();
+    (median_max(to_recv), median_max(to_ack))
+}
+
 /// Microseconds to verify one adjacent header of `chain` (its light blocks from height h).
 fn header_cost(chain: &SimdChain) -> f64 {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -253,7 +367,7 @@ fn main() {
     let dir = TempDir::new("relay-bench").unwrap();
     let home = dir.path();
     let metrics = free_addr();
-    let (a, b) = relay_setup_with(home, Some(metrics), Duration::from_secs(1));
+    let (a, b) = relay_setup_with(home, Some(metrics), Duration::from_secs(1), "14d");
     let text = std::fs::read_to_string(home.join("config.toml"))
         .unwrap()
         .replace("max_gas = 4000000", "max_gas = 30000000");
@@ -261,79 +375,86 @@ fn main() {
     let receiver = b.account("user").unwrap().address.clone();
     let cost_us = header_cost(&a);
     println!("verifying one header of these chains: {cost_us:.1} us");
+    let mut who = vec![Who::Ferry];
+    if let Ok(bin) = std::env::var("FERRY_BENCH_HERMES") {
+        hermes_keys(Path::new(&bin), home, &a, &b);
+        who.push(Who::Hermes(PathBuf::from(bin)));
+    }
     println!();
     println!(
-        "| batch | packets | packets/s | send->recv blocks (median, max) | send->ack blocks (median, max) | relayer CPU s / 1000 | peak RSS MiB | headers verified | CPU share verifying |"
+        "| relayer | batch | packets | packets/s | send->recv blocks (median, max) | send->ack blocks (median, max) | relayer CPU s / 1000 | peak RSS MiB | headers verified | CPU share verifying |"
     );
-    println!("|---:|---:|---:|---|---|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---|---|---:|---:|---:|---:|");
     let mut seen_sent = 0usize;
-    for (batch, count) in [(1usize, n(200.0)), (10, n(1000.0)), (100, n(1000.0))] {
-        let relayer = start(home, batch, &format!("batch-{batch}"));
-        std::thread::sleep(Duration::from_secs(3));
+    let mut backlogs = Vec::new();
+    for w in &who {
+        for (batch, count) in [(1usize, n(200.0)), (10, n(1000.0)), (100, n(1000.0))] {
+            let relayer = start(w, home, (&a, &b), batch, &format!("batch-{batch}"));
+            std::thread::sleep(Duration::from_secs(5));
+            let t = Instant::now();
+            send(home, &receiver, count);
+            while pending(home) > 0 {
+                std::thread::sleep(Duration::from_millis(250));
+                assert!(t.elapsed() < Duration::from_secs(1800), "stalled");
+            }
+            let secs = t.elapsed().as_secs_f64();
+            let (cpu, hwm) = usage(relayer.id());
+            let headers = match w {
+                Who::Ferry => Some(scrape(metrics, "ferry_headers_verified_total")),
+                Who::Hermes(_) => None,
+            };
+            stop(relayer);
+            let (recv, ack) = latencies(&a, &b, &mut seen_sent);
+            let per_k = cpu * 1000.0 / count as f64;
+            let (hs, share) = match headers {
+                Some(h) => (
+                    format!("{h}"),
+                    format!("{:.2}%", h * cost_us / 1e6 / cpu.max(1e-9) * 100.0),
+                ),
+                None => ("-".into(), "-".into()),
+            };
+            println!(
+                "| {} | {batch} | {count} | {:.1} | {:.1}, {:.1} | {:.0}, {:.0} | {per_k:.2} | {:.1} | {hs} | {share} |",
+                w.name(),
+                count as f64 / secs,
+                recv.0,
+                recv.1,
+                ack.0,
+                ack.1,
+                hwm as f64 / 1024.0,
+            );
+        }
+        // A backlog sent while no relayer runs.
+        let backlog = n(10_000.0);
         let t = Instant::now();
-        send(home, &receiver, count);
+        send(home, &receiver, backlog);
+        let sending = t.elapsed().as_secs_f64();
+        let h0 = b.rpc().status().unwrap().latest_block_height;
+        let relayer = start(w, home, (&a, &b), 100, "backlog");
+        let t = Instant::now();
         while pending(home) > 0 {
-            std::thread::sleep(Duration::from_millis(250));
-            assert!(t.elapsed() < Duration::from_secs(1800), "stalled");
+            std::thread::sleep(Duration::from_millis(500));
+            assert!(t.elapsed() < Duration::from_secs(3600), "stalled");
         }
         let secs = t.elapsed().as_secs_f64();
         let (cpu, hwm) = usage(relayer.id());
-        let headers = scrape(metrics, "ferry_headers_verified_total");
         stop(relayer);
-        // Latencies of this batch's packets, from the chains' events and block times.
-        let sent = event_heights(&a, "send_packet", "src");
-        let recv = event_heights(&b, "recv_packet", "dst");
-        let acked = event_heights(&a, "acknowledge_packet", "src");
-        let mut times_a = BTreeMap::new();
-        let mut times_b = BTreeMap::new();
-        let mut to_recv = Vec::new();
-        let mut to_ack = Vec::new();
-        for (seq, h) in sent.iter().skip(seen_sent) {
-            let (Some(r), Some(k)) = (recv.get(seq), acked.get(seq)) else {
-                continue;
-            };
-            let ts = block_time(&a, *h, &mut times_a);
-            let tr = block_time(&b, *r, &mut times_b);
-            to_recv.push(tr - ts);
-            to_ack.push((k - h) as f64);
-        }
-        seen_sent = sent.len();
-        let (rm, rx) = median_max(to_recv);
-        let (am, ax) = median_max(to_ack);
-        let per_k = cpu * 1000.0 / count as f64;
-        let share = headers * cost_us / 1e6 / cpu.max(1e-9);
-        println!(
-            "| {batch} | {count} | {:.1} | {rm:.1}, {rx:.1} | {am:.0}, {ax:.0} | {per_k:.2} | {:.1} | {headers} | {:.2}% |",
-            count as f64 / secs,
-            hwm as f64 / 1024.0,
-            share * 100.0
-        );
+        let _ = latencies(&a, &b, &mut seen_sent);
+        let blocks_b = b.rpc().status().unwrap().latest_block_height - h0;
+        // The chains' floor: 100 messages per transaction, ten transactions per block, one
+        // block on B for the receives and one on A for the acknowledgements per 1,000.
+        let floor = 2 * backlog.div_ceil(1000);
+        backlogs.push(format!(
+            "{}: backlog of {backlog} (sent in {sending:.0} s) cleared in {secs:.1} s \
+             ({:.0} packets/s, {blocks_b} blocks of ferry-b; the chains' floor at 1,000 \
+             messages per block is {floor} blocks); relayer CPU {cpu:.1} s, peak RSS {:.1} MiB",
+            w.name(),
+            backlog as f64 / secs,
+            hwm as f64 / 1024.0
+        ));
     }
-    // A backlog sent while no relayer runs.
-    let backlog = n(10_000.0);
-    let t = Instant::now();
-    send(home, &receiver, backlog);
-    let sending = t.elapsed().as_secs_f64();
-    let h0 = b.rpc().status().unwrap().latest_block_height;
-    let relayer = start(home, 100, "backlog");
-    let t = Instant::now();
-    while pending(home) > 0 {
-        std::thread::sleep(Duration::from_millis(500));
-        assert!(t.elapsed() < Duration::from_secs(3600), "stalled");
-    }
-    let secs = t.elapsed().as_secs_f64();
-    let (cpu, hwm) = usage(relayer.id());
-    stop(relayer);
-    let blocks_b = b.rpc().status().unwrap().latest_block_height - h0;
-    // The chains' floor: 100 messages per transaction, ten transactions per block, one
-    // block on B for the receives and one on A for the acknowledgements per 1,000.
-    let floor = 2 * backlog.div_ceil(1000);
     println!();
-    println!(
-        "backlog of {backlog}: sent in {sending:.0} s; cleared in {secs:.1} s ({:.0} packets/s, \
-         {blocks_b} blocks of ferry-b); the chains' floor at 1,000 messages per block is \
-         {floor} blocks; relayer CPU {cpu:.1} s, peak RSS {:.1} MiB",
-        backlog as f64 / secs,
-        hwm as f64 / 1024.0
-    );
+    for b in backlogs {
+        println!("{b}");
+    }
 }

@@ -187,9 +187,8 @@ impl Metrics {
         self.expiry.get_or_create(&labels).set(seconds);
     }
 
-    /// An error on `chain`: counted as an RPC error or a refused transaction.
-    pub fn error(&self, chain: &str, e: &OpsError) {
-        let labels = vec![("chain", chain.to_string())];
+    /// An error: counted, on the chain it names, as an RPC error or a refused transaction.
+    pub fn error(&self, e: &OpsError) {
         match e {
             OpsError::Unreachable { chain, .. } => {
                 self.rpc_errors
@@ -201,9 +200,7 @@ impl Metrics {
                     .get_or_create(&vec![("chain", chain.clone())])
                     .inc();
             }
-            _ => {
-                let _ = labels;
-            }
+            _ => {}
         }
     }
 
@@ -212,7 +209,7 @@ impl Metrics {
         let labels = vec![("src", req.src.clone()), ("dst", req.dst.clone())];
         self.relay_errors.get_or_create(&labels).inc();
         if let RelayError::Ops(o) = e {
-            self.error(&req.src, o);
+            self.error(o);
         }
     }
 

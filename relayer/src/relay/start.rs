@@ -232,6 +232,39 @@ async fn heights(ctx: &Context, reqs: &[ClearRequest]) -> Vec<u64> {
     out
 }
 
+/// Verifies the latest block of each chain whose light client's trusted block is older than
+/// a third of its trusting period (an idle relayer would otherwise let its own trust run
+/// out).
+async fn refresh_light_clients(ctx: &Context, reqs: &[ClearRequest], metrics: &Metrics) {
+    let mut seen: Vec<&str> = Vec::new();
+    for r in reqs {
+        for id in [r.src.as_str(), r.dst.as_str()] {
+            if seen.contains(&id) {
+                continue;
+            }
+            seen.push(id);
+            let Ok(cfg) = ctx.chain(id) else { continue };
+            let now = crate::light::system_clock();
+            let Ok(status) = ops::light_status(ctx, id, now) else {
+                continue;
+            };
+            let age = now.unix_secs().saturating_sub(status.time.unix_secs());
+            let period = i64::try_from(cfg.trusting_period.as_secs()).unwrap_or(i64::MAX);
+            if age < period / 3 {
+                continue;
+            }
+            match ops::light_sync(ctx, id, None, &mut |_| {}).await {
+                Ok((report, _)) => tracing::info!(chain = %id, from = %report.from,
+                    to = %report.height, "light client refreshed (its trusted block was {age} s old)"),
+                Err(e) => {
+                    metrics.error(&e);
+                    tracing::warn!(chain = %id, error = %e, "light client refresh failed; retried next round");
+                }
+            }
+        }
+    }
+}
+
 /// Updates the clients whose latest consensus state is older than a third of their
 /// trusting period; sets their expiry gauges.
 async fn refresh_clients(ctx: &Context, clients: &[(String, String)], metrics: &Metrics) {
@@ -244,7 +277,7 @@ async fn refresh_clients(ctx: &Context, clients: &[(String, String)], metrics: &
         let info = match info {
             Ok(i) => i,
             Err(e) => {
-                metrics.error(host, &e);
+                metrics.error(&e);
                 tracing::warn!(chain = %host, client = %client, error = %e, "cannot read the client");
                 continue;
             }
@@ -272,7 +305,7 @@ async fn refresh_clients(ctx: &Context, clients: &[(String, String)], metrics: &
                 }
             }
             Err(e) => {
-                metrics.error(host, &e);
+                metrics.error(&e);
                 tracing::warn!(chain = %host, client = %client, error = %e, "client refresh failed; retried next round");
             }
         }
@@ -366,6 +399,7 @@ pub async fn run(
     let mut last_refresh: Option<Instant> = None;
     loop {
         if last_refresh.is_none_or(|t| t.elapsed() > Duration::from_secs(10)) {
+            refresh_light_clients(ctx, &reqs, &metrics).await;
             refresh_clients(ctx, &clients, &metrics).await;
             last_refresh = Some(Instant::now());
         }

@@ -79,14 +79,17 @@ pub fn relay_setup(
     home: &Path,
     metrics: Option<std::net::SocketAddr>,
 ) -> (ferry_testnet::SimdChain, ferry_testnet::SimdChain) {
-    relay_setup_with(home, metrics, std::time::Duration::from_millis(200))
+    relay_setup_with(home, metrics, std::time::Duration::from_millis(200), "14d")
 }
 
-/// [`relay_setup`] with chains whose `timeout_commit` is `block_time`.
+/// [`relay_setup`] with chains whose `timeout_commit` is `block_time`, and both chains'
+/// `trusting_period` (of Ferry's light clients and of the IBC clients made) set to
+/// `trusting_period`.
 pub fn relay_setup_with(
     home: &Path,
     metrics: Option<std::net::SocketAddr>,
     block_time: std::time::Duration,
+    trusting_period: &str,
 ) -> (ferry_testnet::SimdChain, ferry_testnet::SimdChain) {
     use ferry_testnet::{SimdBuilder, TEST_MNEMONIC};
     use std::time::Duration;
@@ -102,7 +105,11 @@ pub fn relay_setup_with(
     mark(t0, &format!("simd up: {} {}", a.rpc_url(), b.rpc_url()));
     let mut text = ferry::config::EXAMPLE
         .replace("http://127.0.0.1:26657", a.rpc_url())
-        .replace("http://127.0.0.1:26757", b.rpc_url());
+        .replace("http://127.0.0.1:26757", b.rpc_url())
+        .replace(
+            "trusting_period = \"14d\"",
+            &format!("trusting_period = \"{trusting_period}\""),
+        );
     if let Some(addr) = metrics {
         text = text
             .replace("enabled = false", "enabled = true")

@@ -205,8 +205,8 @@ fn unix_now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// The latest heights of the chains of `reqs` (a chain that does not answer counts as 0).
-async fn heights(ctx: &Context, reqs: &[ClearRequest]) -> Vec<u64> {
+/// One connection per chain of `reqs`, for watching their heights.
+async fn watchers(ctx: &Context, reqs: &[ClearRequest]) -> Vec<crate::chain::RpcChain> {
     let mut out = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     for r in reqs {
@@ -215,19 +215,21 @@ async fn heights(ctx: &Context, reqs: &[ClearRequest]) -> Vec<u64> {
                 continue;
             }
             seen.push(c);
-            let h = match ctx.chain(c) {
-                Ok(cfg) => match ops::connect(cfg).await {
-                    Ok(rpc) => rpc
-                        .rpc()
-                        .status()
-                        .await
-                        .map_or(0, |s| s.latest_block_height),
-                    Err(_) => 0,
-                },
-                Err(_) => 0,
-            };
-            out.push(h);
+            if let Ok(cfg) = ctx.chain(c) {
+                if let Ok(rpc) = ops::connect(cfg).await {
+                    out.push(rpc);
+                }
+            }
         }
+    }
+    out
+}
+
+/// The latest heights of `chains` (one that does not answer counts as 0).
+async fn heights(chains: &[crate::chain::RpcChain]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(chains.len());
+    for c in chains {
+        out.push(c.rpc().status().await.map_or(0, |s| s.latest_block_height));
     }
     out
 }
@@ -349,7 +351,7 @@ async fn round(ctx: &Context, dirs: &mut [Direction], metrics: &Metrics, summary
             .acknowledged
             .saturating_add(c.acknowledged.len() as u64);
         summary.timed_out = summary.timed_out.saturating_add(c.timed_out.len() as u64);
-        let pending: Vec<u64> = d.scan.pending().collect();
+        let pending: std::collections::BTreeSet<u64> = d.scan.pending().collect();
         d.seen.retain(|s, _| pending.contains(s));
         metrics.pending(&d.path, &d.req.src, &d.req.dst, pending.len());
         if let Some(e) = err {
@@ -396,6 +398,7 @@ pub async fn run(
     }
     let mut summary = Summary::default();
     let mut backoff = Duration::from_secs(1);
+    let mut watch = watchers(ctx, &reqs).await;
     let mut last_refresh: Option<Instant> = None;
     loop {
         if last_refresh.is_none_or(|t| t.elapsed() > Duration::from_secs(10)) {
@@ -449,14 +452,17 @@ pub async fn run(
             continue;
         }
         // Wait for a new block on any chain.
-        let start = heights(ctx, &reqs).await;
+        if watch.is_empty() {
+            watch = watchers(ctx, &reqs).await;
+        }
+        let start = heights(&watch).await;
         let waited = Instant::now();
         loop {
             tokio::select! {
                 () = tokio::time::sleep(opts.poll) => {}
                 _ = stop.changed() => break,
             }
-            if heights(ctx, &reqs).await != start || waited.elapsed() > Duration::from_secs(30) {
+            if heights(&watch).await != start || waited.elapsed() > Duration::from_secs(30) {
                 break;
             }
         }

@@ -254,7 +254,15 @@ async fn connect_url(chain: &ChainConfig, url: &str) -> Result<RpcChain, OpsErro
         chain: chain.id.clone(),
         error: Box::new(error),
     };
-    let rpc = RpcClient::new(url, RpcConfig::default()).map_err(|e| unreachable(e.into()))?;
+    // Relaying searches transactions by their packet events; a transaction of 100 transfers
+    // carries 100 events, so a page of 100 of them is tens of megabytes that a node may not
+    // serve within the timeout. Small pages, more of them.
+    let config = RpcConfig {
+        per_page: 10,
+        max_pages: 2000,
+        ..RpcConfig::default()
+    };
+    let rpc = RpcClient::new(url, config).map_err(|e| unreachable(e.into()))?;
     RpcChain::connect(rpc, &chain_id(chain)?)
         .await
         .map_err(unreachable)

@@ -1014,12 +1014,7 @@ pub async fn client_info(
         client_id: client_id.to_string(),
         reason,
     };
-    let any = ibc_store(chain, rpc, &client_state_path(client_id))
-        .await?
-        .ok_or_else(|| client_err("no such client on this chain".into()))?;
-    let any: pb::Any = pb::decode(&any).map_err(|e| client_err(format!("undecodable: {e}")))?;
-    let state: pbi::ClientState = pb::decode_any(&any, pb::CLIENT_STATE_TYPE_URL)
-        .map_err(|e| client_err(format!("not a 07-tendermint client: {e}")))?;
+    let state = client_state(chain, rpc, client_id).await?;
     let h = state.latest_height;
     let consensus = ibc_store(
         chain,
@@ -1044,13 +1039,12 @@ pub async fn client_info(
     })
 }
 
-/// The latest height of the client `client_id` on `chain` (unverified: it only chooses
-/// whether a client update is needed).
-pub(crate) async fn client_latest_height(
+/// The 07-tendermint client state of `client_id` on `chain` (latest state, unverified).
+async fn client_state(
     chain: &ChainConfig,
     rpc: &RpcChain,
     client_id: &str,
-) -> Result<ClientHeight, OpsError> {
+) -> Result<pbi::ClientState, OpsError> {
     let client_err = |reason: String| OpsError::Client {
         chain: chain.id.clone(),
         client_id: client_id.to_string(),
@@ -1060,9 +1054,21 @@ pub(crate) async fn client_latest_height(
         .await?
         .ok_or_else(|| client_err("no such client on this chain".into()))?;
     let any: pb::Any = pb::decode(&any).map_err(|e| client_err(format!("undecodable: {e}")))?;
-    let state: pbi::ClientState = pb::decode_any(&any, pb::CLIENT_STATE_TYPE_URL)
-        .map_err(|e| client_err(format!("not a 07-tendermint client: {e}")))?;
-    Ok(state.latest_height.into())
+    pb::decode_any(&any, pb::CLIENT_STATE_TYPE_URL)
+        .map_err(|e| client_err(format!("not a 07-tendermint client: {e}")))
+}
+
+/// The latest height of the client `client_id` on `chain` (unverified: it only chooses
+/// whether a client update is needed).
+pub(crate) async fn client_latest_height(
+    chain: &ChainConfig,
+    rpc: &RpcChain,
+    client_id: &str,
+) -> Result<ClientHeight, OpsError> {
+    Ok(client_state(chain, rpc, client_id)
+        .await?
+        .latest_height
+        .into())
 }
 
 /// Reads a value of the IBC store of `chain` (latest state; unverified: the host checks

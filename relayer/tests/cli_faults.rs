@@ -10,13 +10,12 @@ mod common;
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{balance, ferry_in, mark, relay_setup};
+use common::{balance, ferry_in, mark, pending, relay_setup};
 use ferry_testnet::{require_chains, TempDir};
 
 const PASS: u8 = 0;
@@ -139,26 +138,6 @@ fn proxy(upstream: SocketAddr, mode: Arc<AtomicU8>, faults: Arc<AtomicUsize>) ->
         }
     });
     addr
-}
-
-fn pending(home: &Path) -> usize {
-    let o = ferry_in(
-        home,
-        &["query", "packets", "pending", "--path", "a-b", "--json"],
-        None,
-    );
-    assert_eq!(o.code, 0, "{o:?}");
-    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            ["recv", "ack", "timeout"]
-                .iter()
-                .map(|k| d[k].as_array().unwrap().len())
-                .sum::<usize>()
-        })
-        .sum()
 }
 
 fn alive(c: &mut Child) -> bool {

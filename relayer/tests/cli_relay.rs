@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{ferry_in as run, mark};
+use common::{balance, balances, ferry_in as run, mark};
 use ferry_testnet::{require_chains, SimdChain, TempDir, TEST_MNEMONIC};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -27,37 +27,6 @@ fn ibc_present(chain: &SimdChain, path: &str) -> bool {
         .unwrap()
         .value
         .is_some()
-}
-
-/// The balances of `address` on `chain`, from simd's CLI: (denom, amount).
-fn balances(chain: &SimdChain, address: &str) -> Vec<(String, u128)> {
-    let node = chain.node_flag();
-    let out = chain
-        .cli(&[
-            "query", "bank", "balances", address, "--node", &node, "--output", "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["balances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["denom"].as_str().unwrap().to_string(),
-                c["amount"].as_str().unwrap().parse().unwrap(),
-            )
-        })
-        .collect()
-}
-
-fn balance(chain: &SimdChain, address: &str, denom: &str) -> u128 {
-    balances(chain, address)
-        .into_iter()
-        .find(|(d, _)| d == denom)
-        .map_or(0, |(_, a)| a)
 }
 
 /// `simd tx ibc-transfer transfer transfer channel-0 RECEIVER AMOUNT --from user`, waiting

@@ -19,7 +19,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{balance, ferry_in, mark, relay_setup};
+use common::{balance, ferry_in, mark, pending, relay_setup};
 use ferry_testnet::{require_chains, SimdChain, TempDir};
 
 const AMOUNT: u128 = 7;
@@ -84,28 +84,6 @@ fn sample(text: &str, metric: &str, labels: &[&str]) -> Option<f64> {
     text.lines()
         .filter(|l| l.starts_with(metric) && labels.iter().all(|x| l.contains(x)))
         .find_map(|l| l.rsplit(' ').next()?.parse().ok())
-}
-
-/// Pending work of path a-b as `ferry query packets pending --json` sees it: the number of
-/// packets to receive, acknowledgements to relay and packets to time out.
-fn pending(home: &Path) -> usize {
-    let o = ferry_in(
-        home,
-        &["query", "packets", "pending", "--path", "a-b", "--json"],
-        None,
-    );
-    assert_eq!(o.code, 0, "{o:?}");
-    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            ["recv", "ack", "timeout"]
-                .iter()
-                .map(|k| d[k].as_array().unwrap().len())
-                .sum::<usize>()
-        })
-        .sum()
 }
 
 fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {

@@ -232,3 +232,25 @@ pub fn balance(chain: &ferry_testnet::SimdChain, address: &str, denom: &str) -> 
     assert!(ibc.len() <= 1, "{ibc:?}");
     ibc.first().map_or(0, |(_, a)| *a)
 }
+
+/// The packets of path `a-b` that `ferry query packets pending --json` lists: to receive,
+/// acknowledgements to relay, to time out (both directions).
+pub fn pending(home: &Path) -> usize {
+    let o = ferry_in(
+        home,
+        &["query", "packets", "pending", "--path", "a-b", "--json"],
+        None,
+    );
+    assert_eq!(o.code, 0, "{o:?}");
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            ["recv", "ack", "timeout"]
+                .iter()
+                .map(|k| d[k].as_array().unwrap().len())
+                .sum::<usize>()
+        })
+        .sum()
+}

@@ -86,6 +86,14 @@ pub trait Chain<const N: usize = MAX_VALIDATORS>: Send + Sync {
         &self,
         query: &str,
     ) -> impl Future<Output = Result<Vec<TxEvents>, ChainError>> + Send;
+
+    /// The events of the block at `height` (`block_results`: no event index needed): one
+    /// [`TxEvents`] per transaction in block order, then one for the block's own events
+    /// (code 0). Their `hash` is `None`.
+    fn block_events(
+        &self,
+        height: Height,
+    ) -> impl Future<Output = Result<Vec<TxEvents>, ChainError>> + Send;
 }
 
 /// A value read from a chain's store and its (unchecked) proof.
@@ -141,8 +149,9 @@ impl TxOutcome {
 pub struct TxEvents {
     /// The block.
     pub height: Height,
-    /// The transaction hash.
-    pub hash: Hash,
+    /// The transaction hash (`None` when read from `block_results`, which does not carry
+    /// it; and for a block's own events).
+    pub hash: Option<Hash>,
     /// ABCI code (0: success; a failed transaction's events are not to be acted on).
     pub code: u32,
     /// The events, in order.
@@ -410,10 +419,31 @@ impl<const N: usize> Chain<N> for RpcChain {
             .into_iter()
             .map(|t| TxEvents {
                 height: t.height,
-                hash: t.hash,
+                hash: Some(t.hash),
                 code: t.tx_result.code,
                 events: t.tx_result.events,
             })
             .collect())
+    }
+
+    async fn block_events(&self, height: Height) -> Result<Vec<TxEvents>, ChainError> {
+        let r = self.rpc.block_results(height).await?;
+        let mut out: Vec<TxEvents> = r
+            .txs_results
+            .into_iter()
+            .map(|t| TxEvents {
+                height: r.height,
+                hash: None,
+                code: t.code,
+                events: t.events,
+            })
+            .collect();
+        out.push(TxEvents {
+            height: r.height,
+            hash: None,
+            code: 0,
+            events: r.block_events,
+        });
+        Ok(out)
     }
 }

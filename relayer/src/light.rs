@@ -655,6 +655,10 @@ impl fmt::Debug for LightStore {
     }
 }
 
+/// The store files open in this process, by canonical path.
+static OPEN_STORES: std::sync::Mutex<Vec<(std::path::PathBuf, std::sync::Weak<redb::Database>)>> =
+    std::sync::Mutex::new(Vec::new());
+
 impl LightStore {
     /// Opens (or creates) the store in `data_dir` (created if missing).
     pub fn open(data_dir: &Path) -> Result<LightStore, StoreError> {
@@ -664,11 +668,25 @@ impl LightStore {
             reason,
         };
         std::fs::create_dir_all(data_dir).map_err(|e| open_err(e.to_string()))?;
-        let db = redb::Database::create(&path).map_err(|e| open_err(e.to_string()))?;
-        Ok(LightStore {
-            db: Arc::new(db),
-            path,
-        })
+        // redb refuses a second open of a file in one process: the handle is shared by
+        // every store of that file open at the time (the relay proves from two chains'
+        // light clients at once).
+        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        let mut open = OPEN_STORES
+            .lock()
+            .map_err(|_| open_err("a thread opening a store panicked".into()))?;
+        open.retain(|(_, db)| db.strong_count() > 0);
+        if let Some(db) = open
+            .iter()
+            .find(|(p, _)| *p == key)
+            .and_then(|(_, db)| db.upgrade())
+        {
+            return Ok(LightStore { db, path });
+        }
+        let db = Arc::new(redb::Database::create(&path).map_err(|e| open_err(e.to_string()))?);
+        let key = std::fs::canonicalize(&path).unwrap_or(key);
+        open.push((key, Arc::downgrade(&db)));
+        Ok(LightStore { db, path })
     }
 
     /// The database file.
@@ -1576,6 +1594,9 @@ mod tests {
             unavailable()
         }
         async fn find_tx(&self, _: &Hash) -> Result<Option<TxOutcome>, ChainError> {
+            unavailable()
+        }
+        async fn block_events(&self, _: Height) -> Result<Vec<TxEvents>, ChainError> {
             unavailable()
         }
         async fn search_txs(&self, _: &str) -> Result<Vec<TxEvents>, ChainError> {

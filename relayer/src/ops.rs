@@ -728,7 +728,8 @@ impl HostSigner<'_> {
     /// `broadcast_tx_sync` (each enters the mempool after the one before, so they can land
     /// in one block: later ones may rely on an earlier one's client update, which ibc-go
     /// applies to the mempool's state in `check_tx`), and waits until each is in a block.
-    /// Gas is simulated per transaction, against the mempool's state. Returns the height
+    /// Gas is simulated against the mempool's state, once per shape of transaction (the
+    /// same message types in the same order). Returns the height
     /// and events of each transaction that went through, in order, and the error that
     /// stopped the rest (a transaction refused or not included: those after it are not
     /// sent).
@@ -753,11 +754,21 @@ impl HostSigner<'_> {
         let mut hashes = Vec::new();
         let mut error = None;
         let mut retries = 0u32;
+        // Transactions of the same messages types (a full batch after the first, which
+        // carries the client update) are simulated once: their gas differs by a few
+        // hundred units in hundreds of thousands, well within `gas_multiplier`.
+        let mut simulated: std::collections::HashMap<Vec<&str>, u64> =
+            std::collections::HashMap::new();
         let mut queue = txs.iter().peekable();
         while let Some(msgs) = queue.peek() {
             let msgs = *msgs;
+            let shape: Vec<&str> = msgs.iter().map(|m| m.type_url.as_str()).collect();
+            let known = simulated.get(&shape).copied();
             let sent = async {
-                let gas = self.gas(msgs, account).await?;
+                let gas = match known {
+                    Some(g) => g,
+                    None => self.gas(msgs, account).await?,
+                };
                 let tx = self.sign(msgs, account, gas)?;
                 let r = self
                     .rpc
@@ -774,11 +785,12 @@ impl HostSigner<'_> {
                         log: r.check_tx.log,
                     });
                 }
-                Ok(r.hash)
+                Ok((r.hash, gas))
             }
             .await;
             match sent {
-                Ok(h) => {
+                Ok((h, gas)) => {
+                    simulated.insert(shape, gas);
                     hashes.push(h);
                     account.sequence = account.sequence.saturating_add(1);
                     queue.next();

@@ -22,6 +22,7 @@ use ferry_verifier::ibc::{
 use ferry_verifier::pb::{self, encode_any, ibc::Height, Any};
 use ferry_verifier::proof::{cosmos_sdk_specs, MerkleProof, ProofError, ProofOp};
 use ferry_verifier::ChainId;
+use futures_util::stream::{self, StreamExt as _, TryStreamExt as _};
 
 use super::{
     ack_from_event, packet_from_event, plan, ChannelEnds, EventError, MsgAcknowledgement,
@@ -283,18 +284,24 @@ async fn route<'a>(ctx: &'a Context, req: &ClearRequest) -> Result<Route<'a>, Re
 }
 
 /// The packets and acknowledgements seen in events so far, kept between rounds of
-/// `ferry start` so that each round searches only the blocks after those it has seen. Those
-/// whose commitment is gone from the source (finished) are dropped.
+/// `ferry start` so that each round reads only the blocks after those it has read. Those
+/// whose commitment is gone from the source (finished) are dropped. Packets with a
+/// commitment that were not seen (at start, after a restart) are looked for in the blocks
+/// that hold them ([`super::locate`]).
 #[derive(Clone, Debug, Default)]
 pub struct Scan {
     /// Packets sent, by sequence, with the height of their send.
     sent: BTreeMap<u64, (Packet, u64)>,
-    /// The highest height a send was found at (the next search starts above it).
+    /// The source's blocks are read up to this height (0: none yet).
     sent_to: u64,
     /// Acknowledgements written, by sequence, with the height.
     acks: BTreeMap<u64, (WrittenAck, u64)>,
-    /// The highest height an acknowledgement was found at.
+    /// The destination's blocks are read up to this height (0: none yet).
     acks_to: u64,
+    /// Sequences looked for in vain (not searched again until [`Scan::rescan`]).
+    unfound_sends: BTreeSet<u64>,
+    /// Received sequences whose acknowledgement was looked for in vain.
+    unfound_acks: BTreeSet<u64>,
 }
 
 impl Scan {
@@ -313,64 +320,122 @@ impl Scan {
         self.sent.keys().copied()
     }
 
-    /// Reads the events from the first block again at the next round (what was seen is
-    /// kept).
+    /// Looks again, at the next round, for the packets and acknowledgements not found so
+    /// far (what was seen is kept).
     pub fn rescan(&mut self) {
-        self.sent_to = 0;
-        self.acks_to = 0;
+        self.unfound_sends.clear();
+        self.unfound_acks.clear();
     }
 }
 
-/// The query for events `kind` of `port/channel` (as source or destination), above `after`.
-fn event_query(kind: &str, side: &str, port: &str, channel: &str, after: u64) -> String {
-    let mut q =
-        format!("{kind}.packet_{side}_port='{port}' AND {kind}.packet_{side}_channel='{channel}'");
-    if after > 0 {
-        q.push_str(&format!(" AND tx.height>{after}"));
-    }
-    q
+/// At most this many new blocks are read one by one in a round; a longer gap (a relayer
+/// that was stopped) is bridged by [`super::locate`].
+const MAX_FORWARD: u64 = 200;
+
+/// The query for events `kind` of `port/channel` (as source or destination).
+fn event_query(kind: &str, side: &str, port: &str, channel: &str) -> String {
+    format!("{kind}.packet_{side}_port='{port}' AND {kind}.packet_{side}_channel='{channel}'")
 }
 
-/// The sequences of the packet commitments on the source (every page; unverified).
+/// The sequences of the packet commitments on the source (every page; unverified) and the
+/// height of the state they were read at.
 async fn commitments(
     side: &Side<'_>,
     port: &str,
     channel: &str,
-) -> Result<BTreeSet<u64>, RelayError> {
+) -> Result<(BTreeSet<u64>, u64), RelayError> {
     let mut out = BTreeSet::new();
     let mut key = Vec::new();
+    let mut at = None;
     loop {
         let q = crate::cosmos::packet_commitments_query(port, channel, &key, 1000);
-        let answer = grpc(side, &q).await?;
+        let (answer, height) = grpc(side, &q, at).await?;
+        // Every page from the state of the first.
+        let at = *at.get_or_insert(height);
         let (seqs, next) = crate::cosmos::decode_packet_commitments(&answer)
             .map_err(|e| decode_err(side.cfg, q.path, e))?;
         out.extend(seqs);
         if next.is_empty() || next == key {
-            return Ok(out);
+            return Ok((out, at));
         }
         key = next;
     }
 }
 
-/// Which of `seqs` the destination `port/channel` has received (unverified).
+/// Which of `seqs` the destination `port/channel` had received by height `at` (the latest
+/// when `None`; unverified), and the height of the state read.
 async fn received_of(
     side: &Side<'_>,
     port: &str,
     channel: &str,
     seqs: &BTreeSet<u64>,
-) -> Result<BTreeSet<u64>, RelayError> {
+    at: Option<u64>,
+) -> Result<(BTreeSet<u64>, u64), RelayError> {
     let all: Vec<u64> = seqs.iter().copied().collect();
     let mut received = BTreeSet::new();
+    let mut at = at;
+    if all.is_empty() {
+        let status = side
+            .signer
+            .rpc()
+            .rpc()
+            .status()
+            .await
+            .map_err(|e| unreachable(side.cfg, e.into()))?;
+        return Ok((received, at.unwrap_or(status.latest_block_height)));
+    }
     for chunk in all.chunks(1000) {
         let q = crate::cosmos::unreceived_packets_query(port, channel, chunk);
-        let answer = grpc(side, &q).await?;
+        let (answer, height) = grpc(side, &q, at).await?;
+        at = Some(height);
         let unreceived: BTreeSet<u64> = crate::cosmos::decode_unreceived_packets(&answer)
             .map_err(|e| decode_err(side.cfg, q.path, e))?
             .into_iter()
             .collect();
         received.extend(chunk.iter().filter(|s| !unreceived.contains(s)));
     }
-    Ok(received)
+    Ok((received, at.unwrap_or(0)))
+}
+
+/// The channel's `nextSequenceSend` on `side` as of height `at` (unverified).
+async fn next_sequence_send_at(
+    side: &Side<'_>,
+    port: &str,
+    channel: &str,
+    at: u64,
+) -> Result<u64, RelayError> {
+    let path = ferry_verifier::ibc::next_sequence_send_path(port, channel);
+    let store = format!("store/{}/key", side.cfg.store_prefix);
+    let h = ferry_verifier::Height::new(at)
+        .map_err(|e| state_err(side.cfg, &path, format!("height {at}: {e}")))?;
+    let answer = side
+        .signer
+        .rpc()
+        .rpc()
+        .abci_query(&store, path.as_bytes(), Some(h), false)
+        .await
+        .map_err(|e| unreachable(side.cfg, e.into()))?;
+    if answer.code != 0 {
+        return Err(unreachable(
+            side.cfg,
+            ChainError::QueryFailed {
+                path: format!("{store} {path} at {at}"),
+                code: answer.code,
+                codespace: answer.codespace,
+                log: answer.log,
+            },
+        ));
+    }
+    match <[u8; 8]>::try_from(answer.value.as_slice()) {
+        Ok(b) => Ok(u64::from_be_bytes(b)),
+        // No packet sent yet on the channel.
+        Err(_) if answer.value.is_empty() => Ok(1),
+        Err(_) => Err(state_err(
+            side.cfg,
+            &path,
+            format!("not an 8-byte sequence: {}", hex(&answer.value)),
+        )),
+    }
 }
 
 fn decode_err(cfg: &ChainConfig, path: &'static str, e: crate::cosmos::Error) -> RelayError {
@@ -383,13 +448,22 @@ fn decode_err(cfg: &ChainConfig, path: &'static str, e: crate::cosmos::Error) ->
     )
 }
 
-/// A gRPC query over `abci_query` at the latest height; its answer's value.
-async fn grpc(side: &Side<'_>, q: &crate::cosmos::Query) -> Result<Vec<u8>, RelayError> {
+/// A gRPC query over `abci_query` at height `at` (the latest when `None`); its answer's
+/// value and the height of the state it read.
+async fn grpc(
+    side: &Side<'_>,
+    q: &crate::cosmos::Query,
+    at: Option<u64>,
+) -> Result<(Vec<u8>, u64), RelayError> {
+    let height = at
+        .map(ferry_verifier::Height::new)
+        .transpose()
+        .map_err(|e| state_err(side.cfg, q.path, format!("height: {e}")))?;
     let answer = side
         .signer
         .rpc()
         .rpc()
-        .abci_query(q.path, &q.data, None, false)
+        .abci_query(q.path, &q.data, height, false)
         .await
         .map_err(|e| unreachable(side.cfg, e.into()))?;
     if answer.code != 0 {
@@ -403,54 +477,59 @@ async fn grpc(side: &Side<'_>, q: &crate::cosmos::Query) -> Result<Vec<u8>, Rela
             },
         ));
     }
-    Ok(answer.value)
+    Ok((answer.value, answer.height))
 }
 
-/// Reads the view: new `send_packet` events on the source and `write_acknowledgement`
-/// events on the destination (added to `scan`), the source's packet commitments, which of
-/// those the destination received, and the destination's height and time. Returns it with
-/// the highest height of a pending send and of a pending acknowledgement.
-async fn read_view(r: &Route<'_>, scan: &mut Scan) -> Result<(View, u64, u64), RelayError> {
-    let e = &r.ends;
-    let q = event_query(
-        "send_packet",
-        "src",
-        &e.src_port,
-        &e.src_channel,
-        scan.sent_to,
-    );
-    let txs = Chain::<{ ferry_verifier::MAX_VALIDATORS }>::search_txs(r.src.signer.rpc(), &q)
-        .await
-        .map_err(|err| unreachable(r.src.cfg, err))?;
-    for tx in &txs {
-        scan.sent_to = scan.sent_to.max(tx.height.value());
-    }
+/// The events of the blocks `heights` of `side` (read concurrently), in height order.
+async fn blocks_events(
+    side: &Side<'_>,
+    heights: impl IntoIterator<Item = u64>,
+) -> Result<Vec<crate::chain::TxEvents>, RelayError> {
+    let rpc = side.signer.rpc();
+    let mut blocks: Vec<(u64, Vec<crate::chain::TxEvents>)> =
+        stream::iter(heights.into_iter().map(|h| async move {
+            let height = ferry_verifier::Height::new(h)
+                .map_err(|e| state_err(side.cfg, "block_results", format!("height {h}: {e}")))?;
+            let events = Chain::<{ ferry_verifier::MAX_VALIDATORS }>::block_events(rpc, height)
+                .await
+                .map_err(|e| unreachable(side.cfg, e))?;
+            Ok::<_, RelayError>((h, events))
+        }))
+        .buffer_unordered(super::locate::CONCURRENCY)
+        .try_collect()
+        .await?;
+    blocks.sort_by_key(|(h, _)| *h);
+    Ok(blocks.into_iter().flat_map(|(_, e)| e).collect())
+}
+
+/// Adds to `scan` the `send_packet` events of the route in `txs`.
+fn take_sends(
+    r: &Route<'_>,
+    scan: &mut Scan,
+    txs: &[crate::chain::TxEvents],
+) -> Result<(), RelayError> {
     for tx in txs.iter().filter(|t| t.code == 0) {
         for ev in tx.events.iter().filter(|ev| ev.kind == "send_packet") {
             let p = packet_from_event(ev).map_err(|error| RelayError::Event {
                 chain: r.src.cfg.id.clone(),
                 error,
             })?;
-            if e.carries(&p) {
+            if r.ends.carries(&p) {
                 scan.sent
                     .entry(p.sequence)
                     .or_insert((p, tx.height.value()));
             }
         }
     }
-    let q = event_query(
-        "write_acknowledgement",
-        "dst",
-        &e.dst_port,
-        &e.dst_channel,
-        scan.acks_to,
-    );
-    let txs = Chain::<{ ferry_verifier::MAX_VALIDATORS }>::search_txs(r.dst.signer.rpc(), &q)
-        .await
-        .map_err(|err| unreachable(r.dst.cfg, err))?;
-    for tx in &txs {
-        scan.acks_to = scan.acks_to.max(tx.height.value());
-    }
+    Ok(())
+}
+
+/// Adds to `scan` the `write_acknowledgement` events of the route in `txs`.
+fn take_acks(
+    r: &Route<'_>,
+    scan: &mut Scan,
+    txs: &[crate::chain::TxEvents],
+) -> Result<(), RelayError> {
     for tx in txs.iter().filter(|t| t.code == 0) {
         for ev in tx
             .events
@@ -461,17 +540,151 @@ async fn read_view(r: &Route<'_>, scan: &mut Scan) -> Result<(View, u64, u64), R
                 chain: r.dst.cfg.id.clone(),
                 error,
             })?;
-            if e.carries(&a.packet) {
+            if r.ends.carries(&a.packet) {
                 scan.acks
                     .entry(a.packet.sequence)
                     .or_insert((a, tx.height.value()));
             }
         }
     }
-    let committed = commitments(&r.src, &e.src_port, &e.src_channel).await?;
+    Ok(())
+}
+
+/// The lowest height `side` still has state and blocks for.
+async fn earliest(side: &Side<'_>) -> Result<u64, RelayError> {
+    let status = side
+        .signer
+        .rpc()
+        .rpc()
+        .status()
+        .await
+        .map_err(|e| unreachable(side.cfg, e.into()))?;
+    Ok(status.earliest_block_height.max(1))
+}
+
+/// Finds the `send_packet` events of `missing` (sequences with a commitment at height `at`
+/// that `scan` has not seen): the blocks that hold them by binary search over the
+/// channel's `nextSequenceSend`, then those blocks' events; the node's transaction index
+/// for what that did not find (state pruned, an index-only node).
+async fn find_sends(
+    r: &Route<'_>,
+    scan: &mut Scan,
+    missing: Vec<u64>,
+    at: u64,
+) -> Result<(), RelayError> {
+    let e = &r.ends;
+    let lo = earliest(&r.src).await?;
+    let located = super::locate::locate(missing.clone(), lo, at, |h, seqs: Vec<u64>| async move {
+        let next = next_sequence_send_at(&r.src, &e.src_port, &e.src_channel, h).await?;
+        Ok::<_, RelayError>(seqs.into_iter().filter(|s| *s < next).collect())
+    })
+    .await;
+    match located {
+        Ok(heights) => {
+            let txs = blocks_events(&r.src, heights.keys().copied()).await?;
+            take_sends(r, scan, &txs)?;
+        }
+        Err(err) => {
+            tracing::warn!(chain = %r.src.cfg.id, error = %err,
+                "could not find the send heights from state; searching the transaction index");
+        }
+    }
+    if missing.iter().any(|s| !scan.sent.contains_key(s)) {
+        let q = event_query("send_packet", "src", &e.src_port, &e.src_channel);
+        let txs = Chain::<{ ferry_verifier::MAX_VALIDATORS }>::search_txs(r.src.signer.rpc(), &q)
+            .await
+            .map_err(|err| unreachable(r.src.cfg, err))?;
+        take_sends(r, scan, &txs)?;
+    }
+    scan.unfound_sends
+        .extend(missing.into_iter().filter(|s| !scan.sent.contains_key(s)));
+    Ok(())
+}
+
+/// Finds the `write_acknowledgement` events of `missing` (sequences the destination had
+/// received by height `at` whose acknowledgement `scan` has not seen): the blocks of their
+/// receipt by binary search over `UnreceivedPackets`, then those blocks' events; the
+/// node's transaction index for the rest (asynchronous acknowledgements, pruned state).
+async fn find_acks(
+    r: &Route<'_>,
+    scan: &mut Scan,
+    missing: Vec<u64>,
+    at: u64,
+) -> Result<(), RelayError> {
+    let e = &r.ends;
+    let lo = earliest(&r.dst).await?;
+    let located = super::locate::locate(missing.clone(), lo, at, |h, seqs: Vec<u64>| async move {
+        let set: BTreeSet<u64> = seqs.iter().copied().collect();
+        let (received, _) = received_of(&r.dst, &e.dst_port, &e.dst_channel, &set, Some(h)).await?;
+        Ok::<_, RelayError>(received.into_iter().collect())
+    })
+    .await;
+    match located {
+        Ok(heights) => {
+            let txs = blocks_events(&r.dst, heights.keys().copied()).await?;
+            take_acks(r, scan, &txs)?;
+        }
+        Err(err) => {
+            tracing::warn!(chain = %r.dst.cfg.id, error = %err,
+                "could not find the receipt heights from state; searching the transaction index");
+        }
+    }
+    if missing.iter().any(|s| !scan.acks.contains_key(s)) {
+        let q = event_query("write_acknowledgement", "dst", &e.dst_port, &e.dst_channel);
+        let txs = Chain::<{ ferry_verifier::MAX_VALIDATORS }>::search_txs(r.dst.signer.rpc(), &q)
+            .await
+            .map_err(|err| unreachable(r.dst.cfg, err))?;
+        take_acks(r, scan, &txs)?;
+    }
+    scan.unfound_acks
+        .extend(missing.into_iter().filter(|s| !scan.acks.contains_key(s)));
+    Ok(())
+}
+
+/// Reads the view: the source's packet commitments, the `send_packet` events of the source
+/// (new blocks since the last round, and the blocks of committed packets not seen yet),
+/// which of the committed packets the destination received, the `write_acknowledgement`
+/// events of those (likewise), and the destination's height and time. Returns it with the
+/// highest height of a pending send and of a pending acknowledgement.
+async fn read_view(r: &Route<'_>, scan: &mut Scan) -> Result<(View, u64, u64), RelayError> {
+    let e = &r.ends;
+    let (committed, src_at) = commitments(&r.src, &e.src_port, &e.src_channel).await?;
+    // New blocks of the source, up to the state the commitments were read from.
+    if scan.sent_to > 0 && src_at > scan.sent_to && src_at - scan.sent_to <= MAX_FORWARD {
+        let txs = blocks_events(&r.src, scan.sent_to.saturating_add(1)..=src_at).await?;
+        take_sends(r, scan, &txs)?;
+    }
+    scan.sent_to = scan.sent_to.max(src_at);
     // Finished packets (no commitment) are forgotten.
     scan.sent.retain(|seq, _| committed.contains(seq));
+    scan.unfound_sends.retain(|seq| committed.contains(seq));
+    let missing: Vec<u64> = committed
+        .iter()
+        .filter(|s| !scan.sent.contains_key(s) && !scan.unfound_sends.contains(s))
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        find_sends(r, scan, missing, src_at).await?;
+    }
+
+    let (received, dst_at) =
+        received_of(&r.dst, &e.dst_port, &e.dst_channel, &committed, None).await?;
+    if scan.acks_to > 0 && dst_at > scan.acks_to && dst_at - scan.acks_to <= MAX_FORWARD {
+        let txs = blocks_events(&r.dst, scan.acks_to.saturating_add(1)..=dst_at).await?;
+        take_acks(r, scan, &txs)?;
+    }
+    scan.acks_to = scan.acks_to.max(dst_at);
     scan.acks.retain(|seq, _| committed.contains(seq));
+    scan.unfound_acks.retain(|seq| received.contains(seq));
+    let missing: Vec<u64> = received
+        .iter()
+        .filter(|s| !scan.acks.contains_key(s) && !scan.unfound_acks.contains(s))
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        find_acks(r, scan, missing, dst_at).await?;
+    }
+
     let status = r
         .dst
         .signer
@@ -480,8 +693,6 @@ async fn read_view(r: &Route<'_>, scan: &mut Scan) -> Result<(View, u64, u64), R
         .status()
         .await
         .map_err(|err| unreachable(r.dst.cfg, err.into()))?;
-    let asked: BTreeSet<u64> = scan.sent.keys().chain(scan.acks.keys()).copied().collect();
-    let received = received_of(&r.dst, &e.dst_port, &e.dst_channel, &asked).await?;
     let sent_at = scan.sent.values().map(|(_, h)| *h).max().unwrap_or(0);
     let acked_at = scan.acks.values().map(|(_, h)| *h).max().unwrap_or(0);
     let dst_id = ChainId::new(&r.dst.cfg.id)
@@ -709,12 +920,12 @@ async fn prove_all(
     let app_hash = block.header().app_hash.as_bytes().to_vec();
     let at = ferry_verifier::Height::new(query_height).map_err(|e| perr("", e.to_string()))?;
     let store_path = format!("store/{}/key", cfg.store_prefix);
-    let mut proofs = Vec::with_capacity(paths.len());
-    for (path, expect) in paths {
-        let q = lc
-            .primary()
+    let (store_path, app_hash, perr, primary) = (&store_path, &app_hash, &perr, lc.primary());
+    // The queries run concurrently; the proofs come back in the order of `paths`.
+    let proofs: Vec<Vec<u8>> = stream::iter(paths.iter().map(|(path, expect)| async move {
+        let q = primary
             .rpc()
-            .abci_query(&store_path, path.as_bytes(), Some(at), true)
+            .abci_query(store_path, path.as_bytes(), Some(at), true)
             .await
             .map_err(|e| unreachable(cfg, e.into()))?;
         if q.code != 0 {
@@ -765,16 +976,18 @@ async fn prove_all(
             }
             _ => {}
         }
-        let proof = check_store_proof(
+        check_store_proof(
             &q.proof_ops,
-            &app_hash,
+            app_hash,
             &cfg.store_prefix,
             path.as_bytes(),
             expect,
         )
-        .map_err(|e| perr(path, e.to_string()))?;
-        proofs.push(proof);
-    }
+        .map_err(|e| perr(path, e.to_string()))
+    }))
+    .buffered(super::locate::CONCURRENCY)
+    .try_collect()
+    .await?;
     Ok((proofs, proof_height, update))
 }
 
@@ -1047,6 +1260,53 @@ pub async fn clear_with(
     match clear_into(ctx, req, scan, &mut out).await {
         Ok(()) => Ok(out),
         Err(e) => Err((out, e)),
+    }
+}
+
+/// One round of `ferry start` on one direction of a channel: what [`clear_with`] does,
+/// but the receives on the destination and the timeouts and acknowledgements on the source
+/// go at the same time, and the acknowledgements the receives write are left for the next
+/// round (kept in `scan`), so that a round lasts about the two blocks a receive needs
+/// (its proof height, then its inclusion) rather than four.
+pub async fn step_with(
+    ctx: &Context,
+    req: &ClearRequest,
+    scan: &mut Scan,
+) -> Result<Cleared, (Cleared, RelayError)> {
+    let r = match route(ctx, req).await {
+        Ok(r) => r,
+        Err(e) => return Err((Cleared::default(), e)),
+    };
+    let (view, sent_at, acked_at) = match read_view(&r, scan).await {
+        Ok(v) => v,
+        Err(e) => return Err((Cleared::default(), e)),
+    };
+    let p = plan(&r.ends, &view, req.batch);
+    let timed_out_at = view.dst_height.revision_height.saturating_sub(1);
+    let mut on_dst = Cleared::default();
+    let mut on_src = Cleared::default();
+    let mut written = Vec::new();
+    let (recv, back) = tokio::join!(
+        recv_all(ctx, &r, &p.recv, sent_at, &mut on_dst, &mut written),
+        async {
+            timeout_all(ctx, &r, &p.timeout, timed_out_at, &mut on_src).await?;
+            ack_all(ctx, &r, &p.ack, acked_at, &mut on_src).await
+        }
+    );
+    let last = recv.as_ref().copied().unwrap_or(0);
+    for a in written {
+        scan.acks
+            .entry(a.packet.sequence)
+            .or_insert_with(|| (a, last));
+    }
+    let mut out = on_dst;
+    out.acknowledged = on_src.acknowledged;
+    out.timed_out = on_src.timed_out;
+    out.steps.extend(on_src.steps);
+    out.client_updates.extend(on_src.client_updates);
+    match (recv, back) {
+        (Err(e), _) | (Ok(_), Err(e)) => Err((out, e)),
+        (Ok(_), Ok(())) => Ok(out),
     }
 }
 

@@ -25,6 +25,7 @@
 )]
 
 pub mod clear;
+pub mod locate;
 pub mod start;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
 
-use super::clear::{clear_with, ClearRequest, Cleared, RelayError, Scan};
+use super::clear::{step_with, ClearRequest, Cleared, RelayError, Scan};
 use crate::metrics::Metrics;
 use crate::ops::{self, Context, OpsError};
 
@@ -318,7 +318,7 @@ async fn refresh_clients(ctx: &Context, clients: &[(String, String)], metrics: &
 async fn round(ctx: &Context, dirs: &mut [Direction], metrics: &Metrics, summary: &mut Summary) {
     for d in dirs.iter_mut() {
         let started = Instant::now();
-        let r = clear_with(ctx, &d.req, &mut d.scan).await;
+        let r = step_with(ctx, &d.req, &mut d.scan).await;
         let (c, err): (Cleared, Option<RelayError>) = match r {
             Ok(c) => (c, None),
             Err((c, e)) => (c, Some(e)),

@@ -10,7 +10,9 @@
 //! backlog of 10,000 packets sent while no relayer runs: the time to clear it, against the
 //! least number of blocks the chains need to include the transactions.
 //!
-//! `FERRY_BENCH_SCALE` (default 1.0) scales the packet counts. Needs the chain binaries
+//! `FERRY_BENCH_SCALE` (default 1.0) scales the packet counts; `FERRY_BENCH_ONLY=backlog`
+//! runs the backlog alone; `FERRY_BENCH_LOG_LEVEL` sets the relayer's log level (its logs
+//! are kept in `target/tmp/relay-bench`). Needs the chain binaries
 //! (`scripts/chains/install.sh`).
 
 #[path = "../tests/common/mod.rs"]
@@ -158,10 +160,15 @@ fn start(
     batch: usize,
     tag: &str,
 ) -> Child {
-    let log = std::fs::File::create(home.join(format!("bench-{}-{tag}.log", who.name()))).unwrap();
+    // Logs kept after the run, in target/tmp/relay-bench.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("relay-bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = std::fs::File::create(dir.join(format!("{}-{tag}.log", who.name()))).unwrap();
     match who {
         Who::Ferry => Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .args(["start", "--batch", &batch.to_string(), "--home"])
+            .args(["start", "--batch", &batch.to_string(), "--log-level"])
+            .arg(std::env::var("FERRY_BENCH_LOG_LEVEL").unwrap_or_else(|_| "info".into()))
+            .arg("--home")
             .arg(home)
             .env_remove("FERRY_HOME")
             .stdin(Stdio::null())
@@ -242,42 +249,44 @@ fn send(home: &Path, receiver: &str, count: usize) {
     assert_eq!(o.code, 0, "{o:?}");
 }
 
-/// Per sequence: the height of the transaction carrying event `kind` of channel-0.
-fn event_heights(chain: &SimdChain, kind: &str, side: &str) -> BTreeMap<u64, u64> {
+/// Per sequence: the height of the block in `from..=to` carrying event `kind` of channel-0
+/// (from `block_results`: the chains' transaction index is too slow for 10,000 packets).
+fn event_heights(
+    chain: &SimdChain,
+    kind: &str,
+    side: &str,
+    (from, to): (u64, u64),
+) -> BTreeMap<u64, u64> {
     let mut out = BTreeMap::new();
-    for page in 1..=1000 {
+    let channel_key = format!("packet_{side}_channel");
+    for h in from.max(1)..=to {
         let r = chain
             .rpc()
-            .call(
-                "tx_search",
-                &[
-                    (
-                        "query",
-                        format!("\"{kind}.packet_{side}_channel='channel-0'\""),
-                    ),
-                    ("per_page", "100".into()),
-                    ("page", page.to_string()),
-                ],
-            )
+            .call("block_results", &[("height", h.to_string())])
             .unwrap();
-        let txs = r["txs"].as_array().cloned().unwrap_or_default();
-        for t in &txs {
-            let h: u64 = t["height"].as_str().unwrap().parse().unwrap();
-            for ev in t["tx_result"]["events"].as_array().unwrap() {
+        for t in r["txs_results"].as_array().cloned().unwrap_or_default() {
+            if t["code"].as_u64().unwrap_or(0) != 0 {
+                continue;
+            }
+            for ev in t["events"].as_array().cloned().unwrap_or_default() {
                 if ev["type"] != kind {
                     continue;
                 }
-                for a in ev["attributes"].as_array().unwrap() {
-                    if a["key"] == "packet_sequence" {
-                        let seq: u64 = a["value"].as_str().unwrap().parse().unwrap();
-                        out.entry(seq).or_insert(h);
-                    }
+                let attr = |k: &str| {
+                    ev["attributes"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|a| a["key"] == k)
+                        .and_then(|a| a["value"].as_str().map(str::to_string))
+                };
+                if attr(&channel_key).as_deref() != Some("channel-0") {
+                    continue;
+                }
+                if let Some(seq) = attr("packet_sequence").and_then(|s| s.parse().ok()) {
+                    out.entry(seq).or_insert(h);
                 }
             }
-        }
-        let total: usize = r["total_count"].as_str().unwrap().parse().unwrap();
-        if page * 100 >= total {
-            break;
         }
     }
     out
@@ -306,16 +315,22 @@ fn median_max(mut v: Vec<f64>) -> (f64, f64) {
 }
 
 /// Blocks from send to receipt (by block time, in seconds of 1-second blocks) and to
-/// acknowledgement (blocks of the source) of the packets sent since `seen` (median, max).
-fn latencies(a: &SimdChain, b: &SimdChain, seen: &mut usize) -> ((f64, f64), (f64, f64)) {
-    let sent = event_heights(a, "send_packet", "src");
-    let recv = event_heights(b, "recv_packet", "dst");
-    let acked = event_heights(a, "acknowledge_packet", "src");
+/// acknowledgement (blocks of the source) of the packets sent in the blocks `on_a` of A
+/// (received in `on_b` of B), median and max.
+fn latencies(
+    a: &SimdChain,
+    b: &SimdChain,
+    on_a: (u64, u64),
+    on_b: (u64, u64),
+) -> ((f64, f64), (f64, f64)) {
+    let sent = event_heights(a, "send_packet", "src", on_a);
+    let recv = event_heights(b, "recv_packet", "dst", on_b);
+    let acked = event_heights(a, "acknowledge_packet", "src", on_a);
     let mut times_a = BTreeMap::new();
     let mut times_b = BTreeMap::new();
     let mut to_recv = Vec::new();
     let mut to_ack = Vec::new();
-    for (seq, h) in sent.iter().skip(*seen) {
+    for (seq, h) in &sent {
         let (Some(r), Some(k)) = (recv.get(seq), acked.get(seq)) else {
             continue;
         };
@@ -324,7 +339,6 @@ fn latencies(a: &SimdChain, b: &SimdChain, seen: &mut usize) -> ((f64, f64), (f6
         to_recv.push(tr - ts);
         to_ack.push((k - h) as f64);
     }
-    *seen = sent.len();
     (median_max(to_recv), median_max(to_ack))
 }
 
@@ -399,12 +413,15 @@ fn main() {
         "| relayer | batch | packets | packets/s | send->recv blocks (median, max) | send->ack blocks (median, max) | relayer CPU s / 1000 | peak RSS MiB | headers verified | CPU share verifying |"
     );
     println!("|---|---:|---:|---:|---|---|---:|---:|---:|---:|");
-    let mut seen_sent = 0usize;
+    let height = |c: &SimdChain| c.rpc().status().unwrap().latest_block_height;
     let mut backlogs = Vec::new();
     for w in &who {
-        for (batch, count) in [(1usize, n(200.0)), (10, n(1000.0)), (100, n(1000.0))] {
+        let backlog_only = std::env::var("FERRY_BENCH_ONLY").as_deref() == Ok("backlog");
+        let phases = [(1usize, n(200.0)), (10, n(1000.0)), (100, n(1000.0))];
+        for (batch, count) in phases.into_iter().filter(|_| !backlog_only) {
             let relayer = start(w, home, (&a, &b), batch, &format!("batch-{batch}"));
             std::thread::sleep(Duration::from_secs(5));
+            let (a0, b0) = (height(&a), height(&b));
             let t = Instant::now();
             send(home, &receiver, count);
             while outstanding(&a, &b) {
@@ -420,7 +437,7 @@ fn main() {
                 Who::Hermes(_) => None,
             };
             stop(relayer);
-            let (recv, ack) = latencies(&a, &b, &mut seen_sent);
+            let (recv, ack) = latencies(&a, &b, (a0 + 1, height(&a)), (b0 + 1, height(&b)));
             let per_k = cpu * 1000.0 / count as f64;
             let (hs, share) = match headers {
                 Some(h) => (
@@ -456,7 +473,6 @@ fn main() {
         let left = remaining(&a) + remaining(&b);
         let (cpu, hwm) = usage(relayer.id());
         stop(relayer);
-        let _ = latencies(&a, &b, &mut seen_sent);
         let blocks_b = b.rpc().status().unwrap().latest_block_height - h0;
         // The chains' floor: 100 messages per transaction, ten transactions per block, one
         // block on B for the receives and one on A for the acknowledgements per 1,000.

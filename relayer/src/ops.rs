@@ -747,11 +747,31 @@ impl HostSigner<'_> {
             }
             return (done, None);
         }
-        let mut account = match self.account().await {
-            Ok(a) => a,
-            Err(e) => return (done, Some(e)),
-        };
+        let mut account = None;
+        let (hashes, sent_err) = self.broadcast_many(&txs, &mut account).await;
+        let (done, included_err) = self.await_included(&hashes).await;
+        (done, included_err.or(sent_err))
+    }
+
+    /// Signs each of `txs` with consecutive sequences from `account` (read from the chain
+    /// when `None`; left at the next sequence, so that a later call continues the run of
+    /// sequences before the chain has included these) and broadcasts them one after the
+    /// other with `broadcast_tx_sync`, as [`Self::submit_many`] does, without waiting for
+    /// blocks. Returns the hashes of those the mempool accepted, in order, and the error
+    /// that stopped the rest.
+    pub(crate) async fn broadcast_many(
+        &self,
+        txs: &[Vec<ferry_verifier::pb::Any>],
+        account: &mut Option<crate::chain::Account>,
+    ) -> (Vec<Hash>, Option<OpsError>) {
         let mut hashes = Vec::new();
+        let mut acct = match *account {
+            Some(a) => a,
+            None => match self.account().await {
+                Ok(a) => a,
+                Err(e) => return (hashes, Some(e)),
+            },
+        };
         let mut error = None;
         let mut retries = 0u32;
         // Transactions of the same messages types (a full batch after the first, which
@@ -767,9 +787,9 @@ impl HostSigner<'_> {
             let sent = async {
                 let gas = match known {
                     Some(g) => g,
-                    None => self.gas(msgs, account).await?,
+                    None => self.gas(msgs, acct).await?,
                 };
-                let tx = self.sign(msgs, account, gas)?;
+                let tx = self.sign(msgs, acct, gas)?;
                 let r = self
                     .rpc
                     .rpc()
@@ -792,7 +812,7 @@ impl HostSigner<'_> {
                 Ok((h, gas)) => {
                     simulated.insert(shape, gas);
                     hashes.push(h);
-                    account.sequence = account.sequence.saturating_add(1);
+                    acct.sequence = acct.sequence.saturating_add(1);
                     queue.next();
                 }
                 // Transactions of ours still in the mempool (from a relayer killed before
@@ -801,10 +821,10 @@ impl HostSigner<'_> {
                     if retries < 3 && expected_sequence(log).is_some() =>
                 {
                     retries = retries.saturating_add(1);
-                    let expected = expected_sequence(log).unwrap_or(account.sequence);
-                    tracing::warn!(chain = %self.chain.id, sequence = account.sequence, expected,
+                    let expected = expected_sequence(log).unwrap_or(acct.sequence);
+                    tracing::warn!(chain = %self.chain.id, sequence = acct.sequence, expected,
                         "account sequence mismatch; signing with the one the node expects");
-                    account.sequence = expected;
+                    acct.sequence = expected;
                 }
                 Err(e) => {
                     error = Some(e);
@@ -812,13 +832,24 @@ impl HostSigner<'_> {
                 }
             }
         }
+        *account = Some(acct);
+        (hashes, error)
+    }
+
+    /// Waits until each of `hashes` is in a block, in order: their heights and events, and
+    /// the error (a refusal in the block, or none in time) that stopped the waiting.
+    pub(crate) async fn await_included(
+        &self,
+        hashes: &[Hash],
+    ) -> (Vec<(u64, Vec<crate::rpc::Event>)>, Option<OpsError>) {
+        let mut done = Vec::new();
         for hash in hashes {
-            match self.included(&hash).await {
+            match self.included(hash).await {
                 Ok(r) => done.push(r),
                 Err(e) => return (done, Some(e)),
             }
         }
-        (done, error)
+        (done, None)
     }
 
     /// Waits until the transaction `hash` is in a block (at most the RPC's commit timeout);

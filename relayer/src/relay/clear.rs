@@ -21,7 +21,7 @@ use ferry_verifier::ibc::{
 };
 use ferry_verifier::pb::{self, encode_any, ibc::Height, Any};
 use ferry_verifier::proof::{cosmos_sdk_specs, MerkleProof, ProofError, ProofOp};
-use ferry_verifier::ChainId;
+use ferry_verifier::{ChainId, Hash};
 use futures_util::stream::{self, StreamExt as _, TryStreamExt as _};
 
 use super::{
@@ -328,10 +328,6 @@ impl Scan {
     }
 }
 
-/// At most this many new blocks are read one by one in a round; a longer gap (a relayer
-/// that was stopped) is bridged by [`super::locate`].
-const MAX_FORWARD: u64 = 200;
-
 /// The query for events `kind` of `port/channel` (as source or destination).
 fn event_query(kind: &str, side: &str, port: &str, channel: &str) -> String {
     format!("{kind}.packet_{side}_port='{port}' AND {kind}.packet_{side}_channel='{channel}'")
@@ -564,30 +560,52 @@ async fn earliest(side: &Side<'_>) -> Result<u64, RelayError> {
 
 /// Finds the `send_packet` events of `missing` (sequences with a commitment at height `at`
 /// that `scan` has not seen): the blocks that hold them by binary search over the
-/// channel's `nextSequenceSend`, then those blocks' events; the node's transaction index
-/// for what that did not find (state pruned, an index-only node).
+/// channel's `nextSequenceSend`, first in the blocks after `after` (those not read yet),
+/// then from the node's earliest block; the node's transaction index for what that did
+/// not find (state pruned, an index-only node).
 async fn find_sends(
     r: &Route<'_>,
     scan: &mut Scan,
     missing: Vec<u64>,
+    after: u64,
     at: u64,
 ) -> Result<(), RelayError> {
     let e = &r.ends;
-    let lo = earliest(&r.src).await?;
-    let located = super::locate::locate(missing.clone(), lo, at, |h, seqs: Vec<u64>| async move {
-        let next = next_sequence_send_at(&r.src, &e.src_port, &e.src_channel, h).await?;
-        Ok::<_, RelayError>(seqs.into_iter().filter(|s| *s < next).collect())
-    })
-    .await;
-    match located {
-        Ok(heights) => {
-            let txs = blocks_events(&r.src, heights.keys().copied()).await?;
-            take_sends(r, scan, &txs)?;
+    let earliest = earliest(&r.src).await?;
+    let mut from = if after >= earliest {
+        after.saturating_add(1)
+    } else {
+        earliest
+    };
+    loop {
+        let still: Vec<u64> = missing
+            .iter()
+            .filter(|s| !scan.sent.contains_key(s))
+            .copied()
+            .collect();
+        if still.is_empty() {
+            return Ok(());
         }
-        Err(err) => {
-            tracing::warn!(chain = %r.src.cfg.id, error = %err,
-                "could not find the send heights from state; searching the transaction index");
+        let located = super::locate::locate(still, from, at, |h, seqs: Vec<u64>| async move {
+            let next = next_sequence_send_at(&r.src, &e.src_port, &e.src_channel, h).await?;
+            Ok::<_, RelayError>(seqs.into_iter().filter(|s| *s < next).collect())
+        })
+        .await;
+        match located {
+            Ok(heights) => {
+                let txs = blocks_events(&r.src, heights.keys().copied()).await?;
+                take_sends(r, scan, &txs)?;
+            }
+            Err(err) => {
+                tracing::warn!(chain = %r.src.cfg.id, error = %err,
+                    "could not find the send heights from state; searching the transaction index");
+                break;
+            }
         }
+        if from <= earliest {
+            break;
+        }
+        from = earliest;
     }
     if missing.iter().any(|s| !scan.sent.contains_key(s)) {
         let q = event_query("send_packet", "src", &e.src_port, &e.src_channel);
@@ -603,31 +621,54 @@ async fn find_sends(
 
 /// Finds the `write_acknowledgement` events of `missing` (sequences the destination had
 /// received by height `at` whose acknowledgement `scan` has not seen): the blocks of their
-/// receipt by binary search over `UnreceivedPackets`, then those blocks' events; the
-/// node's transaction index for the rest (asynchronous acknowledgements, pruned state).
+/// receipt by binary search over `UnreceivedPackets`, first after `after`, then from the
+/// node's earliest block; the node's transaction index for the rest (asynchronous
+/// acknowledgements, pruned state).
 async fn find_acks(
     r: &Route<'_>,
     scan: &mut Scan,
     missing: Vec<u64>,
+    after: u64,
     at: u64,
 ) -> Result<(), RelayError> {
     let e = &r.ends;
-    let lo = earliest(&r.dst).await?;
-    let located = super::locate::locate(missing.clone(), lo, at, |h, seqs: Vec<u64>| async move {
-        let set: BTreeSet<u64> = seqs.iter().copied().collect();
-        let (received, _) = received_of(&r.dst, &e.dst_port, &e.dst_channel, &set, Some(h)).await?;
-        Ok::<_, RelayError>(received.into_iter().collect())
-    })
-    .await;
-    match located {
-        Ok(heights) => {
-            let txs = blocks_events(&r.dst, heights.keys().copied()).await?;
-            take_acks(r, scan, &txs)?;
+    let earliest = earliest(&r.dst).await?;
+    let mut from = if after >= earliest {
+        after.saturating_add(1)
+    } else {
+        earliest
+    };
+    loop {
+        let still: Vec<u64> = missing
+            .iter()
+            .filter(|s| !scan.acks.contains_key(s))
+            .copied()
+            .collect();
+        if still.is_empty() {
+            return Ok(());
         }
-        Err(err) => {
-            tracing::warn!(chain = %r.dst.cfg.id, error = %err,
-                "could not find the receipt heights from state; searching the transaction index");
+        let located = super::locate::locate(still, from, at, |h, seqs: Vec<u64>| async move {
+            let set: BTreeSet<u64> = seqs.iter().copied().collect();
+            let (received, _) =
+                received_of(&r.dst, &e.dst_port, &e.dst_channel, &set, Some(h)).await?;
+            Ok::<_, RelayError>(received.into_iter().collect())
+        })
+        .await;
+        match located {
+            Ok(heights) => {
+                let txs = blocks_events(&r.dst, heights.keys().copied()).await?;
+                take_acks(r, scan, &txs)?;
+            }
+            Err(err) => {
+                tracing::warn!(chain = %r.dst.cfg.id, error = %err,
+                    "could not find the receipt heights from state; searching the transaction index");
+                break;
+            }
         }
+        if from <= earliest {
+            break;
+        }
+        from = earliest;
     }
     if missing.iter().any(|s| !scan.acks.contains_key(s)) {
         let q = event_query("write_acknowledgement", "dst", &e.dst_port, &e.dst_channel);
@@ -649,31 +690,26 @@ async fn find_acks(
 async fn read_view(r: &Route<'_>, scan: &mut Scan) -> Result<(View, u64, u64), RelayError> {
     let e = &r.ends;
     let (committed, src_at) = commitments(&r.src, &e.src_port, &e.src_channel).await?;
-    // New blocks of the source, up to the state the commitments were read from.
-    if scan.sent_to > 0 && src_at > scan.sent_to && src_at - scan.sent_to <= MAX_FORWARD {
-        let txs = blocks_events(&r.src, scan.sent_to.saturating_add(1)..=src_at).await?;
-        take_sends(r, scan, &txs)?;
-    }
-    scan.sent_to = scan.sent_to.max(src_at);
     // Finished packets (no commitment) are forgotten.
     scan.sent.retain(|seq, _| committed.contains(seq));
     scan.unfound_sends.retain(|seq| committed.contains(seq));
+    // The sends not seen yet: looked for in the blocks not read yet (only those holding
+    // them are read), then further back.
     let missing: Vec<u64> = committed
         .iter()
         .filter(|s| !scan.sent.contains_key(s) && !scan.unfound_sends.contains(s))
         .copied()
         .collect();
     if !missing.is_empty() {
-        find_sends(r, scan, missing, src_at).await?;
+        let (n, t) = (missing.len(), Instant::now());
+        find_sends(r, scan, missing, scan.sent_to, src_at).await?;
+        tracing::debug!(chain = %r.src.cfg.id, packets = n, ms = t.elapsed().as_millis() as u64,
+            "found the send events of packets not seen before");
     }
+    scan.sent_to = scan.sent_to.max(src_at);
 
     let (received, dst_at) =
         received_of(&r.dst, &e.dst_port, &e.dst_channel, &committed, None).await?;
-    if scan.acks_to > 0 && dst_at > scan.acks_to && dst_at - scan.acks_to <= MAX_FORWARD {
-        let txs = blocks_events(&r.dst, scan.acks_to.saturating_add(1)..=dst_at).await?;
-        take_acks(r, scan, &txs)?;
-    }
-    scan.acks_to = scan.acks_to.max(dst_at);
     scan.acks.retain(|seq, _| committed.contains(seq));
     scan.unfound_acks.retain(|seq| received.contains(seq));
     let missing: Vec<u64> = received
@@ -682,8 +718,12 @@ async fn read_view(r: &Route<'_>, scan: &mut Scan) -> Result<(View, u64, u64), R
         .copied()
         .collect();
     if !missing.is_empty() {
-        find_acks(r, scan, missing, dst_at).await?;
+        let (n, t) = (missing.len(), Instant::now());
+        find_acks(r, scan, missing, scan.acks_to, dst_at).await?;
+        tracing::debug!(chain = %r.dst.cfg.id, packets = n, ms = t.elapsed().as_millis() as u64,
+            "found the acknowledgement events of packets not seen before");
     }
+    scan.acks_to = scan.acks_to.max(dst_at);
 
     let status = r
         .dst
@@ -892,16 +932,22 @@ async fn proof_target(
 
 /// Queries each path of `prover` at `H` for a proof height `H + 1` on `host` (see
 /// [`proof_target`]) and checks each proof against the app hash of the header `H + 1` that
-/// `prover`'s light client verified. Returns the proofs (protobuf `MerkleProof`s), the
-/// proof height, and the client update to send first (if any).
+/// `prover`'s light client verified (at the proof height `fixed` when given: a later group
+/// proved at the height an earlier one updated the client to). Returns the proofs
+/// (protobuf `MerkleProof`s, in the order of `paths`), the proof height, and the client
+/// update to send first (if any).
 async fn prove_all(
     ctx: &Context,
     prover: &Side<'_>,
     host: &Side<'_>,
     paths: &[(String, Expect)],
     after: u64,
+    fixed: Option<Height>,
 ) -> Result<(Vec<Vec<u8>>, Height, Option<(Any, usize)>), RelayError> {
-    let (update, proof_height) = proof_target(ctx, prover, host, after).await?;
+    let (update, proof_height) = match fixed {
+        Some(h) => (None, h),
+        None => proof_target(ctx, prover, host, after).await?,
+    };
     let query_height = proof_height.revision_height.saturating_sub(1);
     let cfg = prover.cfg;
     let perr = |path: &str, reason: String| RelayError::Proof {
@@ -1006,54 +1052,105 @@ fn seq_list(seqs: &[u64]) -> String {
         .join(",")
 }
 
-/// At most this many transactions (each of up to `--batch` messages) are sent for one
-/// block: one proof height, one client update (in the first), the rest relying on it.
-const PIPELINE: usize = 10;
+/// The transactions sent for one block (one proof height, one client update in the
+/// first, the rest relying on it) carry at most this many messages together...
+const GROUP_MESSAGES: usize = 1000;
+/// ... in at most this many transactions.
+const GROUP_TXS: usize = 100;
 
-/// Proves the items of `group` (batches) on `prover` for `host` at one proof height, builds
-/// one transaction per batch (the client update first in the first) and sends them
-/// pipelined. Returns each transaction that went through with its batch, and the error that
-/// stopped the rest.
+/// How many batches of `batches` go in one group (see [`GROUP_MESSAGES`]).
+fn group_len<T>(batches: &[Vec<T>]) -> usize {
+    let per_tx = batches.first().map_or(1, Vec::len).max(1);
+    GROUP_MESSAGES
+        .checked_div(per_tx)
+        .unwrap_or(1)
+        .clamp(1, GROUP_TXS)
+}
+
+/// What [`send_groups`] returns: each transaction included, with its height, its events,
+/// its batch and its proof height; and the error that stopped the rest.
+type Sent<'g, T> = (
+    Vec<(u64, Vec<crate::rpc::Event>, &'g [T], Height)>,
+    Option<RelayError>,
+);
+
+/// Proves the items of `batches` on `prover` for `host` and sends one transaction per
+/// batch, in groups of [`GROUP_MESSAGES`]: the first group's proofs at a height the
+/// client is updated to (the update first in its first transaction), the later groups'
+/// at the same height. Each group is broadcast as soon as it is proved, with consecutive
+/// sequences, while the chain includes the ones before; then the inclusion of each is
+/// awaited. Returns what went through and the error that stopped the rest.
 #[allow(clippy::too_many_arguments)]
-async fn send_group<'g, T>(
+async fn send_groups<'g, T>(
     ctx: &Context,
     prover: &Side<'_>,
     host: &Side<'_>,
-    group: &'g [Vec<T>],
+    batches: &'g [Vec<T>],
     after: u64,
     out: &mut Cleared,
     path_of: impl Fn(&T) -> (String, Expect),
     msg_of: impl Fn(&T, Vec<u8>, Height) -> Any,
-) -> Result<
-    (
-        Vec<(u64, Vec<crate::rpc::Event>, &'g [T], Height)>,
-        Option<RelayError>,
-    ),
-    RelayError,
-> {
-    let paths: Vec<(String, Expect)> = group.iter().flatten().map(&path_of).collect();
-    let (proofs, proof_height, update) = prove_all(ctx, prover, host, &paths, after).await?;
-    if let Some((_, n)) = &update {
-        out.client_updates.push((prover.cfg.id.clone(), *n));
-    }
-    let mut update = update.map(|(m, _)| m);
-    let mut proofs = proofs.into_iter();
-    let mut txs = Vec::with_capacity(group.len());
-    for batch in group {
-        let mut msgs: Vec<Any> = update.take().into_iter().collect();
-        for item in batch {
-            let proof = proofs.next().unwrap_or_default();
-            msgs.push(msg_of(item, proof, proof_height));
+) -> Sent<'g, T> {
+    let mut account = None;
+    let mut fixed: Option<Height> = None;
+    let mut sent: Vec<(Hash, &'g [T], Height)> = Vec::new();
+    let mut error = None;
+    for group in batches.chunks(group_len(batches)) {
+        let paths: Vec<(String, Expect)> = group.iter().flatten().map(&path_of).collect();
+        let t = Instant::now();
+        let (proofs, proof_height, update) =
+            match prove_all(ctx, prover, host, &paths, after, fixed).await {
+                Ok(p) => p,
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            };
+        fixed = Some(proof_height);
+        tracing::debug!(chain = %prover.cfg.id, proofs = paths.len(), update = update.is_some(),
+            ms = t.elapsed().as_millis() as u64, "proved at {}", fmt_height(proof_height));
+        if let Some((_, n)) = &update {
+            out.client_updates.push((prover.cfg.id.clone(), *n));
         }
-        txs.push(msgs);
+        let mut update = update.map(|(m, _)| m);
+        let mut proofs = proofs.into_iter();
+        let mut txs = Vec::with_capacity(group.len());
+        for batch in group {
+            let mut msgs: Vec<Any> = update.take().into_iter().collect();
+            for item in batch {
+                let proof = proofs.next().unwrap_or_default();
+                msgs.push(msg_of(item, proof, proof_height));
+            }
+            txs.push(msgs);
+        }
+        let t = Instant::now();
+        let (hashes, err) = host.signer.broadcast_many(&txs, &mut account).await;
+        tracing::debug!(chain = %host.cfg.id, txs = hashes.len(),
+            ms = t.elapsed().as_millis() as u64, "broadcast");
+        sent.extend(
+            hashes
+                .into_iter()
+                .zip(group)
+                .map(|(h, b)| (h, b.as_slice(), proof_height)),
+        );
+        if let Some(e) = err {
+            error = Some(e.into());
+            break;
+        }
     }
-    let (done, err) = host.signer.submit_many(txs).await;
+    let t = Instant::now();
+    let hashes: Vec<Hash> = sent.iter().map(|(h, _, _)| *h).collect();
+    let (done, err) = host.signer.await_included(&hashes).await;
+    tracing::debug!(chain = %host.cfg.id, txs = done.len(),
+        ms = t.elapsed().as_millis() as u64, "included");
     let done = done
         .into_iter()
-        .zip(group)
-        .map(|((h, events), batch)| (h, events, batch.as_slice(), proof_height))
+        .zip(sent)
+        .map(|((h, events), (_, batch, proof_height))| (h, events, batch, proof_height))
         .collect();
-    Ok((done, err.map(RelayError::from)))
+    // A transaction refused in its block stops the report there; an earlier error (in
+    // proving or broadcasting) is the reason the rest were not sent.
+    (done, err.map(RelayError::from).or(error))
 }
 
 async fn recv_all(
@@ -1066,63 +1163,61 @@ async fn recv_all(
 ) -> Result<u64, RelayError> {
     let e = &r.ends;
     let mut last = 0u64;
-    for group in batches.chunks(PIPELINE) {
-        let (done, err) = send_group(
-            ctx,
-            &r.src,
-            &r.dst,
-            group,
-            after,
-            out,
-            |p: &Packet| {
-                (
-                    packet_commitment_path(&e.src_port, &e.src_channel, p.sequence),
-                    Expect::Value(p.commitment().to_vec()),
-                )
-            },
-            |p, proof, proof_height| {
-                encode_any(
-                    MSG_RECV_PACKET,
-                    &MsgRecvPacket {
-                        packet: Some(p.clone()),
-                        proof_commitment: proof,
-                        proof_height,
-                        signer: r.dst.signer.address().into(),
-                    },
-                )
-            },
-        )
-        .await?;
-        for (h, events, batch, proof_height) in done {
-            // The acknowledgements written by this transaction: from its own events, as
-            // the node's transaction index may not have them yet.
-            for ev in events
-                .iter()
-                .filter(|ev| ev.kind == "write_acknowledgement")
-            {
-                let a = ack_from_event(ev).map_err(|error| RelayError::Event {
-                    chain: r.dst.cfg.id.clone(),
-                    error,
-                })?;
-                if e.carries(&a.packet) {
-                    written.push(a);
-                }
+    let (done, err) = send_groups(
+        ctx,
+        &r.src,
+        &r.dst,
+        batches,
+        after,
+        out,
+        |p: &Packet| {
+            (
+                packet_commitment_path(&e.src_port, &e.src_channel, p.sequence),
+                Expect::Value(p.commitment().to_vec()),
+            )
+        },
+        |p, proof, proof_height| {
+            encode_any(
+                MSG_RECV_PACKET,
+                &MsgRecvPacket {
+                    packet: Some(p.clone()),
+                    proof_commitment: proof,
+                    proof_height,
+                    signer: r.dst.signer.address().into(),
+                },
+            )
+        },
+    )
+    .await;
+    for (h, events, batch, proof_height) in done {
+        // The acknowledgements written by this transaction: from its own events, as
+        // the node's transaction index may not have them yet.
+        for ev in events
+            .iter()
+            .filter(|ev| ev.kind == "write_acknowledgement")
+        {
+            let a = ack_from_event(ev).map_err(|error| RelayError::Event {
+                chain: r.dst.cfg.id.clone(),
+                error,
+            })?;
+            if e.carries(&a.packet) {
+                written.push(a);
             }
-            let seqs: Vec<u64> = batch.iter().map(|p| p.sequence).collect();
-            out.steps.push(format!(
-                "RecvPacket on {}: {}/{} sequences {} (proof height {}, height {h})",
-                r.dst.cfg.id,
-                e.dst_port,
-                e.dst_channel,
-                seq_list(&seqs),
-                fmt_height(proof_height)
-            ));
-            out.received.extend(seqs);
-            last = last.max(h);
         }
-        if let Some(err) = err {
-            return Err(err);
-        }
+        let seqs: Vec<u64> = batch.iter().map(|p| p.sequence).collect();
+        out.steps.push(format!(
+            "RecvPacket on {}: {}/{} sequences {} (proof height {}, height {h})",
+            r.dst.cfg.id,
+            e.dst_port,
+            e.dst_channel,
+            seq_list(&seqs),
+            fmt_height(proof_height)
+        ));
+        out.received.extend(seqs);
+        last = last.max(h);
+    }
+    if let Some(err) = err {
+        return Err(err);
     }
     Ok(last)
 }
@@ -1135,49 +1230,47 @@ async fn ack_all(
     out: &mut Cleared,
 ) -> Result<(), RelayError> {
     let e = &r.ends;
-    for group in batches.chunks(PIPELINE) {
-        let (done, err) = send_group(
-            ctx,
-            &r.dst,
-            &r.src,
-            group,
-            after,
-            out,
-            |a: &WrittenAck| {
-                (
-                    packet_acknowledgement_path(&e.dst_port, &e.dst_channel, a.packet.sequence),
-                    Expect::Value(ack_commitment(&a.ack).to_vec()),
-                )
-            },
-            |a, proof, proof_height| {
-                encode_any(
-                    MSG_ACKNOWLEDGEMENT,
-                    &MsgAcknowledgement {
-                        packet: Some(a.packet.clone()),
-                        acknowledgement: a.ack.clone(),
-                        proof_acked: proof,
-                        proof_height,
-                        signer: r.src.signer.address().into(),
-                    },
-                )
-            },
-        )
-        .await?;
-        for (h, _, batch, proof_height) in done {
-            let seqs: Vec<u64> = batch.iter().map(|a| a.packet.sequence).collect();
-            out.steps.push(format!(
-                "Acknowledgement on {}: {}/{} sequences {} (proof height {}, height {h})",
-                r.src.cfg.id,
-                e.src_port,
-                e.src_channel,
-                seq_list(&seqs),
-                fmt_height(proof_height)
-            ));
-            out.acknowledged.extend(seqs);
-        }
-        if let Some(err) = err {
-            return Err(err);
-        }
+    let (done, err) = send_groups(
+        ctx,
+        &r.dst,
+        &r.src,
+        batches,
+        after,
+        out,
+        |a: &WrittenAck| {
+            (
+                packet_acknowledgement_path(&e.dst_port, &e.dst_channel, a.packet.sequence),
+                Expect::Value(ack_commitment(&a.ack).to_vec()),
+            )
+        },
+        |a, proof, proof_height| {
+            encode_any(
+                MSG_ACKNOWLEDGEMENT,
+                &MsgAcknowledgement {
+                    packet: Some(a.packet.clone()),
+                    acknowledgement: a.ack.clone(),
+                    proof_acked: proof,
+                    proof_height,
+                    signer: r.src.signer.address().into(),
+                },
+            )
+        },
+    )
+    .await;
+    for (h, _, batch, proof_height) in done {
+        let seqs: Vec<u64> = batch.iter().map(|a| a.packet.sequence).collect();
+        out.steps.push(format!(
+            "Acknowledgement on {}: {}/{} sequences {} (proof height {}, height {h})",
+            r.src.cfg.id,
+            e.src_port,
+            e.src_channel,
+            seq_list(&seqs),
+            fmt_height(proof_height)
+        ));
+        out.acknowledged.extend(seqs);
+    }
+    if let Some(err) = err {
+        return Err(err);
     }
     Ok(())
 }
@@ -1190,52 +1283,50 @@ async fn timeout_all(
     out: &mut Cleared,
 ) -> Result<(), RelayError> {
     let e = &r.ends;
-    for group in batches.chunks(PIPELINE) {
-        let (done, err) = send_group(
-            ctx,
-            &r.dst,
-            &r.src,
-            group,
-            after,
-            out,
-            |p: &Packet| {
-                (
-                    packet_receipt_path(&e.dst_port, &e.dst_channel, p.sequence),
-                    Expect::Absent,
-                )
-            },
-            |p, proof, proof_height| {
-                encode_any(
-                    MSG_TIMEOUT,
-                    &MsgTimeout {
-                        packet: Some(p.clone()),
-                        proof_unreceived: proof,
-                        proof_height,
-                        // Only ordered channels compare it with the packet's sequence (with
-                        // a proof of nextSequenceRecv); ibc-go refuses 0, so unordered gets
-                        // the packet's own sequence.
-                        next_sequence_recv: p.sequence,
-                        signer: r.src.signer.address().into(),
-                    },
-                )
-            },
-        )
-        .await?;
-        for (h, _, batch, proof_height) in done {
-            let seqs: Vec<u64> = batch.iter().map(|p| p.sequence).collect();
-            out.steps.push(format!(
-                "Timeout on {}: {}/{} sequences {} (proof height {}, height {h})",
-                r.src.cfg.id,
-                e.src_port,
-                e.src_channel,
-                seq_list(&seqs),
-                fmt_height(proof_height)
-            ));
-            out.timed_out.extend(seqs);
-        }
-        if let Some(err) = err {
-            return Err(err);
-        }
+    let (done, err) = send_groups(
+        ctx,
+        &r.dst,
+        &r.src,
+        batches,
+        after,
+        out,
+        |p: &Packet| {
+            (
+                packet_receipt_path(&e.dst_port, &e.dst_channel, p.sequence),
+                Expect::Absent,
+            )
+        },
+        |p, proof, proof_height| {
+            encode_any(
+                MSG_TIMEOUT,
+                &MsgTimeout {
+                    packet: Some(p.clone()),
+                    proof_unreceived: proof,
+                    proof_height,
+                    // Only ordered channels compare it with the packet's sequence (with
+                    // a proof of nextSequenceRecv); ibc-go refuses 0, so unordered gets
+                    // the packet's own sequence.
+                    next_sequence_recv: p.sequence,
+                    signer: r.src.signer.address().into(),
+                },
+            )
+        },
+    )
+    .await;
+    for (h, _, batch, proof_height) in done {
+        let seqs: Vec<u64> = batch.iter().map(|p| p.sequence).collect();
+        out.steps.push(format!(
+            "Timeout on {}: {}/{} sequences {} (proof height {}, height {h})",
+            r.src.cfg.id,
+            e.src_port,
+            e.src_channel,
+            seq_list(&seqs),
+            fmt_height(proof_height)
+        ));
+        out.timed_out.extend(seqs);
+    }
+    if let Some(err) = err {
+        return Err(err);
     }
     Ok(())
 }
@@ -1277,11 +1368,16 @@ pub async fn step_with(
         Ok(r) => r,
         Err(e) => return Err((Cleared::default(), e)),
     };
+    let t = Instant::now();
     let (view, sent_at, acked_at) = match read_view(&r, scan).await {
         Ok(v) => v,
         Err(e) => return Err((Cleared::default(), e)),
     };
     let p = plan(&r.ends, &view, req.batch);
+    tracing::debug!(src = %req.src, ms = t.elapsed().as_millis() as u64,
+        recv = p.recv.iter().map(Vec::len).sum::<usize>(),
+        ack = p.ack.iter().map(Vec::len).sum::<usize>(),
+        timeout = p.timeout.iter().map(Vec::len).sum::<usize>(), "read the view");
     let timed_out_at = view.dst_height.revision_height.saturating_sub(1);
     let mut on_dst = Cleared::default();
     let mut on_src = Cleared::default();

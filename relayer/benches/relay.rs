@@ -463,6 +463,7 @@ fn main() {
         send(home, &receiver, backlog);
         let sending = t.elapsed().as_secs_f64();
         let h0 = b.rpc().status().unwrap().latest_block_height;
+        let a0 = height(&a);
         let relayer = start(w, home, (&a, &b), 100, "backlog");
         let t = Instant::now();
         let limit = Duration::from_secs(600);
@@ -474,9 +475,23 @@ fn main() {
         let (cpu, hwm) = usage(relayer.id());
         stop(relayer);
         let blocks_b = b.rpc().status().unwrap().latest_block_height - h0;
-        // The chains' floor: 100 messages per transaction, ten transactions per block, one
-        // block on B for the receives and one on A for the acknowledgements per 1,000.
-        let floor = 2 * backlog.div_ceil(1000);
+        // How long each chain was including the relayer's transactions: from the block of
+        // the first to that of the last receive on B, acknowledgement on A.
+        let span = |c: &SimdChain, kind: &str, side: &str, from: u64| {
+            let hs = event_heights(c, kind, side, (from + 1, height(c)));
+            let mut cache = BTreeMap::new();
+            match (hs.values().min(), hs.values().max()) {
+                (Some(lo), Some(hi)) => {
+                    block_time(c, *hi, &mut cache) - block_time(c, *lo, &mut cache)
+                }
+                _ => f64::NAN,
+            }
+        };
+        let busy = format!(
+            "B included the receives over {:.1} s, A the acknowledgements over {:.1} s",
+            span(&b, "recv_packet", "dst", h0),
+            span(&a, "acknowledge_packet", "src", a0)
+        );
         let outcome = if left == 0 {
             format!(
                 "cleared in {secs:.1} s ({:.0} packets/s)",
@@ -488,8 +503,7 @@ fn main() {
         };
         backlogs.push(format!(
             "{}: backlog of {backlog} (sent in {sending:.0} s) {outcome}, {blocks_b} blocks of \
-             ferry-b (the chains' floor at 1,000 messages per block is {floor} blocks); \
-             relayer CPU {cpu:.1} s, peak RSS {:.1} MiB",
+             ferry-b ({busy}); relayer CPU {cpu:.1} s, peak RSS {:.1} MiB",
             w.name(),
             hwm as f64 / 1024.0
         ));

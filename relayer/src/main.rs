@@ -411,8 +411,9 @@ enum Command {
     /// Relay every configured path until stopped: packets, acknowledgements, timeouts,
     /// client refreshes.
     ///
-    /// Each round clears both directions of each path (as `ferry clear packets`), reading
-    /// only new blocks' events; every --clear-interval rounds and at start all of them. Logs
+    /// Each round clears both directions of each path (as `ferry clear packets`); packets
+    /// not seen before are found in the blocks that hold them (binary search over the
+    /// channel's state at past heights, then block_results), not by scanning history. Logs
     /// go to stderr (human or JSON lines); metrics are served when [telemetry] is enabled.
     /// SIGINT/SIGTERM: finish the current round and exit 0; a second signal stops at once.
     ///
@@ -429,7 +430,8 @@ enum Command {
         /// stay under each chain's max_gas).
         #[arg(long, default_value_t = 30)]
         batch: usize,
-        /// Read every block's events again every this many rounds (0: only at start).
+        /// Look again every this many rounds for the pending packets whose events were not
+        /// found (0: only at start).
         #[arg(long, default_value_t = 100)]
         clear_interval: u64,
         /// Log format, overriding global.log_format: human or json.

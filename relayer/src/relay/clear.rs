@@ -1354,6 +1354,24 @@ pub async fn clear_with(
     }
 }
 
+/// At most this many messages of each kind per round of `ferry start`.
+const ROUND_MESSAGES: usize = 3000;
+
+/// Keeps the first batches of `batches` holding at most `max` messages (at least one
+/// batch).
+fn cap<T>(batches: &mut Vec<Vec<T>>, max: usize) {
+    let mut total = 0usize;
+    let keep = batches
+        .iter()
+        .take_while(|b| {
+            total = total.saturating_add(b.len());
+            total <= max
+        })
+        .count()
+        .max(1);
+    batches.truncate(keep);
+}
+
 /// One round of `ferry start` on one direction of a channel: what [`clear_with`] does,
 /// but the receives on the destination and the timeouts and acknowledgements on the source
 /// go at the same time, and the acknowledgements the receives write are left for the next
@@ -1373,7 +1391,12 @@ pub async fn step_with(
         Ok(v) => v,
         Err(e) => return Err((Cleared::default(), e)),
     };
-    let p = plan(&r.ends, &view, req.batch);
+    let mut p = plan(&r.ends, &view, req.batch);
+    // A round takes a bounded share of a backlog, so that the next round relays the
+    // acknowledgements of this one's receives while receiving the next share.
+    cap(&mut p.recv, ROUND_MESSAGES);
+    cap(&mut p.ack, ROUND_MESSAGES);
+    cap(&mut p.timeout, ROUND_MESSAGES);
     tracing::debug!(src = %req.src, ms = t.elapsed().as_millis() as u64,
         recv = p.recv.iter().map(Vec::len).sum::<usize>(),
         ack = p.ack.iter().map(Vec::len).sum::<usize>(),

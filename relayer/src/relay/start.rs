@@ -2,10 +2,10 @@
 //!
 //! Each round clears both directions of every path as `ferry clear packets` does (receives,
 //! acknowledgements, timeouts; every proof checked against a header the light client
-//! verified), reading only the events of blocks it has not seen; every `clear_interval`
-//! rounds, and at start, the events are read again from the first block, so that nothing an
-//! earlier round missed stays pending. Between rounds it waits for a new block on either
-//! chain. Clients whose latest update is older than a third of their trusting period are
+//! verified), with the receives and the acknowledgements at once
+//! ([`super::clear::step_with`]). Packets with a commitment not seen before are found in the
+//! blocks that hold them ([`super::locate`]); every `clear_interval` rounds those not found
+//! are looked for again. Between rounds it waits for a new block on either chain. Clients whose latest update is older than a third of their trusting period are
 //! updated. Errors are logged and counted, and the round retried with backoff; only what
 //! makes relaying impossible from the start (an unknown path, a missing key, a chain that
 //! cannot be reached, a light client not initialised or expired) ends the command.
@@ -36,7 +36,7 @@ pub struct StartOptions {
     pub batch: usize,
     /// How often the chains are asked for a new block.
     pub poll: Duration,
-    /// Every this many rounds the events are read again from the first block.
+    /// Every this many rounds the packets whose events were not found are looked for again.
     pub clear_interval: u64,
     /// Stop after this many rounds (`None`: until a signal).
     pub rounds: Option<u64>,

@@ -558,110 +558,86 @@ async fn earliest(side: &Side<'_>) -> Result<u64, RelayError> {
     Ok(status.earliest_block_height.max(1))
 }
 
-/// Finds the `send_packet` events of `missing` (sequences with a commitment at height `at`
-/// that `scan` has not seen): the blocks that hold them by binary search over the
-/// channel's `nextSequenceSend`, first in the blocks after `after` (those not read yet),
-/// then from the node's earliest block; the node's transaction index for what that did
-/// not find (state pruned, an index-only node).
-async fn find_sends(
-    r: &Route<'_>,
-    scan: &mut Scan,
-    missing: Vec<u64>,
-    after: u64,
-    at: u64,
-) -> Result<(), RelayError> {
-    let e = &r.ends;
-    let earliest = earliest(&r.src).await?;
-    let mut from = if after >= earliest {
-        after.saturating_add(1)
-    } else {
-        earliest
-    };
-    loop {
-        let still: Vec<u64> = missing
-            .iter()
-            .filter(|s| !scan.sent.contains_key(s))
-            .copied()
-            .collect();
-        if still.is_empty() {
-            return Ok(());
-        }
-        let located = super::locate::locate(still, from, at, |h, seqs: Vec<u64>| async move {
-            let next = next_sequence_send_at(&r.src, &e.src_port, &e.src_channel, h).await?;
-            Ok::<_, RelayError>(seqs.into_iter().filter(|s| *s < next).collect())
-        })
-        .await;
-        match located {
-            Ok(heights) => {
-                let txs = blocks_events(&r.src, heights.keys().copied()).await?;
-                take_sends(r, scan, &txs)?;
-            }
-            Err(err) => {
-                tracing::warn!(chain = %r.src.cfg.id, error = %err,
-                    "could not find the send heights from state; searching the transaction index");
-                break;
-            }
-        }
-        if from <= earliest {
-            break;
-        }
-        from = earliest;
-    }
-    if missing.iter().any(|s| !scan.sent.contains_key(s)) {
-        let q = event_query("send_packet", "src", &e.src_port, &e.src_channel);
-        let txs = Chain::<{ ferry_verifier::MAX_VALIDATORS }>::search_txs(r.src.signer.rpc(), &q)
-            .await
-            .map_err(|err| unreachable(r.src.cfg, err))?;
-        take_sends(r, scan, &txs)?;
-    }
-    scan.unfound_sends
-        .extend(missing.into_iter().filter(|s| !scan.sent.contains_key(s)));
-    Ok(())
+/// The events [`find_events`] looks for.
+#[derive(Clone, Copy, Debug)]
+enum Wanted {
+    /// `send_packet` on the source.
+    Sends,
+    /// `write_acknowledgement` on the destination.
+    Acks,
 }
 
-/// Finds the `write_acknowledgement` events of `missing` (sequences the destination had
-/// received by height `at` whose acknowledgement `scan` has not seen): the blocks of their
-/// receipt by binary search over `UnreceivedPackets`, first after `after`, then from the
-/// node's earliest block; the node's transaction index for the rest (asynchronous
-/// acknowledgements, pruned state).
-async fn find_acks(
+/// Finds the events of `missing`, sequences `scan` has not seen the event of: for
+/// [`Wanted::Sends`], packets with a commitment on the source at height `at`, whose blocks
+/// are found by binary search over the channel's `nextSequenceSend`; for
+/// [`Wanted::Acks`], packets the destination had received by `at`, whose receipt blocks
+/// (where a synchronous acknowledgement is written) are found over `UnreceivedPackets`.
+/// The search covers the blocks after `after` (not read yet) first, then goes back to the
+/// node's earliest block, and reads only the blocks found; the node's transaction index
+/// is asked for what that did not find (state pruned, asynchronous acknowledgements).
+/// What stays missing is remembered as not found.
+async fn find_events(
     r: &Route<'_>,
     scan: &mut Scan,
+    wanted: Wanted,
     missing: Vec<u64>,
     after: u64,
     at: u64,
 ) -> Result<(), RelayError> {
     let e = &r.ends;
-    let earliest = earliest(&r.dst).await?;
+    let (side, query) = match wanted {
+        Wanted::Sends => (
+            &r.src,
+            event_query("send_packet", "src", &e.src_port, &e.src_channel),
+        ),
+        Wanted::Acks => (
+            &r.dst,
+            event_query("write_acknowledgement", "dst", &e.dst_port, &e.dst_channel),
+        ),
+    };
+    let seen = |scan: &Scan, seq: &u64| match wanted {
+        Wanted::Sends => scan.sent.contains_key(seq),
+        Wanted::Acks => scan.acks.contains_key(seq),
+    };
+    let take = |scan: &mut Scan, txs: &[crate::chain::TxEvents]| match wanted {
+        Wanted::Sends => take_sends(r, scan, txs),
+        Wanted::Acks => take_acks(r, scan, txs),
+    };
+    let earliest = earliest(side).await?;
     let mut from = if after >= earliest {
         after.saturating_add(1)
     } else {
         earliest
     };
     loop {
-        let still: Vec<u64> = missing
-            .iter()
-            .filter(|s| !scan.acks.contains_key(s))
-            .copied()
-            .collect();
+        let still: Vec<u64> = missing.iter().filter(|s| !seen(scan, s)).copied().collect();
         if still.is_empty() {
             return Ok(());
         }
         let located = super::locate::locate(still, from, at, |h, seqs: Vec<u64>| async move {
-            let set: BTreeSet<u64> = seqs.iter().copied().collect();
-            let (received, _) =
-                received_of(&r.dst, &e.dst_port, &e.dst_channel, &set, Some(h)).await?;
-            Ok::<_, RelayError>(received.into_iter().collect())
+            match wanted {
+                Wanted::Sends => {
+                    let next =
+                        next_sequence_send_at(&r.src, &e.src_port, &e.src_channel, h).await?;
+                    Ok::<_, RelayError>(seqs.into_iter().filter(|s| *s < next).collect())
+                }
+                Wanted::Acks => {
+                    let set: BTreeSet<u64> = seqs.into_iter().collect();
+                    let (received, _) =
+                        received_of(&r.dst, &e.dst_port, &e.dst_channel, &set, Some(h)).await?;
+                    Ok(received.into_iter().collect())
+                }
+            }
         })
         .await;
         match located {
             Ok(heights) => {
-                let txs = blocks_events(&r.dst, heights.keys().copied()).await?;
-                take_acks(r, scan, &txs)?;
+                let txs = blocks_events(side, heights.keys().copied()).await?;
+                take(scan, &txs)?;
             }
             Err(err) => {
-                tracing::warn!(chain = %r.dst.cfg.id, error = %err,
-                    "could not find the receipt heights from state; searching the transaction index");
+                tracing::warn!(chain = %side.cfg.id, error = %err, ?wanted,
+                    "could not find the heights from state; searching the transaction index");
                 break;
             }
         }
@@ -670,15 +646,18 @@ async fn find_acks(
         }
         from = earliest;
     }
-    if missing.iter().any(|s| !scan.acks.contains_key(s)) {
-        let q = event_query("write_acknowledgement", "dst", &e.dst_port, &e.dst_channel);
-        let txs = Chain::<{ ferry_verifier::MAX_VALIDATORS }>::search_txs(r.dst.signer.rpc(), &q)
-            .await
-            .map_err(|err| unreachable(r.dst.cfg, err))?;
-        take_acks(r, scan, &txs)?;
+    if missing.iter().any(|s| !seen(scan, s)) {
+        let txs =
+            Chain::<{ ferry_verifier::MAX_VALIDATORS }>::search_txs(side.signer.rpc(), &query)
+                .await
+                .map_err(|err| unreachable(side.cfg, err))?;
+        take(scan, &txs)?;
     }
-    scan.unfound_acks
-        .extend(missing.into_iter().filter(|s| !scan.acks.contains_key(s)));
+    let unfound: Vec<u64> = missing.into_iter().filter(|s| !seen(scan, s)).collect();
+    match wanted {
+        Wanted::Sends => scan.unfound_sends.extend(unfound),
+        Wanted::Acks => scan.unfound_acks.extend(unfound),
+    }
     Ok(())
 }
 
@@ -702,7 +681,7 @@ async fn read_view(r: &Route<'_>, scan: &mut Scan) -> Result<(View, u64, u64), R
         .collect();
     if !missing.is_empty() {
         let (n, t) = (missing.len(), Instant::now());
-        find_sends(r, scan, missing, scan.sent_to, src_at).await?;
+        find_events(r, scan, Wanted::Sends, missing, scan.sent_to, src_at).await?;
         tracing::debug!(chain = %r.src.cfg.id, packets = n, ms = t.elapsed().as_millis() as u64,
             "found the send events of packets not seen before");
     }
@@ -719,7 +698,7 @@ async fn read_view(r: &Route<'_>, scan: &mut Scan) -> Result<(View, u64, u64), R
         .collect();
     if !missing.is_empty() {
         let (n, t) = (missing.len(), Instant::now());
-        find_acks(r, scan, missing, scan.acks_to, dst_at).await?;
+        find_events(r, scan, Wanted::Acks, missing, scan.acks_to, dst_at).await?;
         tracing::debug!(chain = %r.dst.cfg.id, packets = n, ms = t.elapsed().as_millis() as u64,
             "found the acknowledgement events of packets not seen before");
     }

@@ -60,6 +60,44 @@ pub const DEFAULT_BLOCK_MAX_GAS: i64 = -1;
 /// The default genesis time, 2025-01-01T00:00:00Z.
 pub const DEFAULT_GENESIS_UNIX: i64 = 1_735_689_600;
 
+/// CometBFT's `MedianTime(lastCommit, lastValidators)`: the power-weighted median of the
+/// non-absent votes' timestamps (nil votes count), weighted by the powers of the set that
+/// signed; the votes sorted by time, the first whose weight reaches what is left of
+/// `total / 2`. Signatures from addresses not in `validators` are skipped.
+pub fn median_time(signatures: &[CommitSig], validators: &ValidatorSet) -> Time {
+    let mut weighted: Vec<(Time, i64)> = Vec::with_capacity(signatures.len());
+    let mut total: i64 = 0;
+    for sig in signatures {
+        let (address, timestamp) = match sig {
+            CommitSig::Absent => continue,
+            CommitSig::Commit {
+                validator_address,
+                timestamp,
+                ..
+            }
+            | CommitSig::Nil {
+                validator_address,
+                timestamp,
+                ..
+            } => (validator_address, timestamp),
+        };
+        if let Some((_, v)) = validators.get(address) {
+            total = total.saturating_add(v.power);
+            weighted.push((*timestamp, v.power));
+        }
+    }
+    weighted.sort_by_key(|(t, _)| *t);
+    let mut median = total / 2;
+    for (t, w) in &weighted {
+        if median <= *w {
+            return *t;
+        }
+        median -= w;
+    }
+    // Only without any vote; Go returns its zero time.
+    Time::from_unix(ferry_verifier::time::MIN_UNIX_SECS, 0).unwrap_or(Time::UNIX_EPOCH)
+}
+
 /// How a validator precommits each block.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Vote {
@@ -356,7 +394,9 @@ impl Chain {
             next_validators,
             last_validators: None,
             last_block_id: BlockId::default(),
-            last_results_hash: Hash::None,
+            // CometBFT's handshake sets the genesis state's LastResultsHash to the empty
+            // tree's root after InitChain, so the first header carries sha256("").
+            last_results_hash: encode::results_hash(&[]),
             app_hash,
             last_commit: None,
             pending_updates: Vec::new(),
@@ -469,42 +509,6 @@ impl Chain {
         Ok(())
     }
 
-    /// CometBFT's `MedianTime(lastCommit, lastValidators)`: the power-weighted median of the
-    /// non-absent votes' timestamps (nil votes count), weighted by the signing set's powers.
-    fn median_time(commit: &CommitRecord, validators: &ValidatorSet) -> Time {
-        let mut weighted: Vec<(Time, i64)> = Vec::with_capacity(commit.signatures.len());
-        let mut total: i64 = 0;
-        for sig in &commit.signatures {
-            let (address, timestamp) = match sig {
-                CommitSig::Absent => continue,
-                CommitSig::Commit {
-                    validator_address,
-                    timestamp,
-                    ..
-                }
-                | CommitSig::Nil {
-                    validator_address,
-                    timestamp,
-                    ..
-                } => (validator_address, timestamp),
-            };
-            if let Some((_, v)) = validators.get(address) {
-                total = total.saturating_add(v.power);
-                weighted.push((*timestamp, v.power));
-            }
-        }
-        weighted.sort_by_key(|(t, _)| *t);
-        let mut median = total / 2;
-        for (t, w) in &weighted {
-            if median <= *w {
-                return *t;
-            }
-            median -= w;
-        }
-        // Unreachable with a committed block (more than 2/3 signed); Go returns its zero time.
-        Time::from_unix(ferry_verifier::time::MIN_UNIX_SECS, 0).unwrap_or(Time::UNIX_EPOCH)
-    }
-
     /// The vote time of `address` for a block at `block_time`: `max(now + offset, block_time +
     /// 1 ms)`.
     fn vote_time(&self, address: &Address, block_time: Time, now: Time) -> Result<Time, Error> {
@@ -589,7 +593,7 @@ impl Chain {
     pub fn produce_block(&mut self, txs: Vec<Vec<u8>>, now: Time) -> Result<&BlockRecord, Error> {
         let height = self.height() + 1;
         let time = match (&self.last_commit, &self.last_validators) {
-            (Some(commit), Some(last)) => Self::median_time(commit, last),
+            (Some(commit), Some(last)) => median_time(&commit.signatures, last),
             _ => self.genesis_time,
         };
         // The end-block's updates, checked before anything changes.

@@ -44,7 +44,9 @@ pub mod keys;
 pub mod store;
 pub mod validators;
 
-pub use chain::{Application, BlockRecord, Chain, ChainConfig, CommitRecord, KvApp, Vote};
+pub use chain::{
+    median_time, Application, BlockRecord, Chain, ChainConfig, CommitRecord, KvApp, Vote,
+};
 pub use encode::TxResult;
 pub use error::Error;
 pub use keys::ValidatorKey;

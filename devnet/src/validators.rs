@@ -125,6 +125,42 @@ impl ValidatorSet {
         Ok(set)
     }
 
+    /// A set from validators with their priorities as they are (e.g. as a node's
+    /// `/validators` lists them), sorted into CometBFT's order, with no proposer recorded.
+    /// Each address must be its key's, each power positive, no address twice.
+    pub fn from_validators(mut validators: Vec<Validator>) -> Result<Self, Error> {
+        if validators.is_empty() {
+            return Err(Error::NoValidators);
+        }
+        let mut total: i128 = 0;
+        for v in &validators {
+            if v.power <= 0 {
+                return Err(Error::ZeroGenesisPower { address: v.address });
+            }
+            // Checks the address against the key.
+            v.to_verifier()?;
+            total += i128::from(v.power);
+        }
+        if total > i128::from(MAX_TOTAL_VOTING_POWER) {
+            return Err(Error::VotingPowerTooLarge {
+                power: u128::try_from(total).unwrap_or(u128::MAX),
+            });
+        }
+        validators.sort_by_key(|v| v.address);
+        for w in validators.windows(2) {
+            if let [a, b] = w {
+                if a.address == b.address {
+                    return Err(Error::DuplicateValidator { address: a.address });
+                }
+            }
+        }
+        validators.sort_by(|a, b| b.power.cmp(&a.power).then(a.address.cmp(&b.address)));
+        Ok(ValidatorSet {
+            validators,
+            proposer: None,
+        })
+    }
+
     /// The validators in CometBFT's order (power descending, then address ascending).
     pub fn validators(&self) -> &[Validator] {
         &self.validators

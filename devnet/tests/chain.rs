@@ -144,7 +144,7 @@ fn headers_link_and_commit_to_what_the_chain_did() {
     let empty = Hash::Sha256(ferry_verifier::merkle::sha256(b""));
     assert!(first.header.last_block_id.is_zero());
     assert_eq!(first.header.last_commit_hash, empty);
-    assert_eq!(first.header.last_results_hash, Hash::None);
+    assert_eq!(first.header.last_results_hash, empty);
     assert_eq!(first.header.evidence_hash, empty);
     assert_eq!(first.header.time, chain.genesis_time());
     assert_eq!(

@@ -50,7 +50,7 @@ use ferry_verifier::{Address, AppHash, ChainId, Hash, Height, Time};
 use crate::encode::{self, TxResult};
 use crate::error::Error;
 use crate::keys::ValidatorKey;
-use crate::store::MultiStore;
+use crate::store::{MultiStore, QueryProof};
 use crate::validators::{ValidatorSet, ValidatorUpdate};
 
 /// CometBFT's default `block.max_bytes` (21 MiB).
@@ -455,6 +455,19 @@ impl Chain {
     /// The application state.
     pub fn store(&self) -> &MultiStore {
         &self.store
+    }
+
+    /// `abci_query` with `prove = true` on `store/<store>/key` at `height` (0: the latest):
+    /// the value in the state after block `height` and the proof ops that show it (or its
+    /// absence) up to the app hash in the header at `height + 1`. See [`crate::store`] for the
+    /// proof specs.
+    pub fn query(&self, store: &str, key: &[u8], height: u64) -> Result<QueryProof, Error> {
+        let latest = self.height();
+        let version = if height == 0 { latest } else { height };
+        if version > latest {
+            return Err(Error::UnknownHeight { height, latest });
+        }
+        self.store.query(store, key, version)
     }
 
     /// The app hash the next header will carry (the state after the latest block).

@@ -63,6 +63,19 @@ pub fn proof_specs() -> [ProofSpec; 2] {
     [jmt_spec(), tendermint_spec()]
 }
 
+/// The leaf op of root proofs (`ics23:simple`): SHA-256 over `0x00 || varint(len(name)) ||
+/// name || varint(32) || sha256(store root)`, as the Cosmos SDK writes it (the Tendermint spec's
+/// leaf).
+pub fn root_leaf_op() -> LeafOp {
+    LeafOp {
+        hash: HashOp::Sha256.into(),
+        prehash_key: HashOp::NoHash.into(),
+        prehash_value: HashOp::Sha256.into(),
+        length: LengthOp::VarProto.into(),
+        prefix: vec![0],
+    }
+}
+
 /// One substore's tree nodes and value history, in memory, every version kept.
 #[derive(Default)]
 struct TreeDb {
@@ -473,13 +486,7 @@ impl MultiStore {
                 ferry_verifier::proof::ics23::commitment_proof::Proof::Exist(ExistenceProof {
                     key: store.as_bytes().to_vec(),
                     value: store_root.to_vec(),
-                    leaf: Some(LeafOp {
-                        hash: HashOp::Sha256.into(),
-                        prehash_key: HashOp::NoHash.into(),
-                        prehash_value: HashOp::Sha256.into(),
-                        length: LengthOp::VarProto.into(),
-                        prefix: vec![0],
-                    }),
+                    leaf: Some(root_leaf_op()),
                     path: simple_path(&leaf_hashes, index),
                 }),
             ),

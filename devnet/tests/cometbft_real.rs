@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use ferry_devnet::encode::{self, part_set_header};
 use ferry_devnet::validators::Validator;
-use ferry_devnet::{median_time, ValidatorSet, ValidatorUpdate};
+use ferry_devnet::{median_time, TxResult, ValidatorSet, ValidatorUpdate};
 use ferry_verifier::block::{BlockId, Commit, CommitSig, Header};
 use ferry_verifier::pb::{self, Message};
 use ferry_verifier::types::decode_base64_into;
@@ -167,6 +167,16 @@ fn block_ids_and_part_sets_match_the_real_blocks() {
     assert_eq!(block(5).txs.len(), 1);
     // The first header's last_results_hash is the empty tree's root, not empty.
     assert_eq!(block(1).header.last_results_hash, encode::results_hash(&[]));
+    // kvstore answers its validator transactions with code 0 and nothing else: the headers
+    // after blocks 4 and 5 carry the root of one empty deterministic result; the others none.
+    for h in 2..=*HEIGHTS.end() {
+        let results = vec![TxResult::default(); block(h - 1).txs.len()];
+        assert_eq!(
+            block(h).header.last_results_hash,
+            encode::results_hash(&results),
+            "last results hash at {h}"
+        );
+    }
 }
 
 #[test]
@@ -237,4 +247,43 @@ fn genesis_priorities_and_every_rotation_match_the_real_network() {
     // Both changes (the join at 4, the power change at 5) were applied on the way.
     assert_eq!(changed, 2);
     assert_eq!(validators(6).len(), 5);
+}
+
+/// The root proof of a real Cosmos SDK chain (ibc-go simd, SDK v0.53) has the shape the
+/// devnet writes: key the store name, the same leaf op, inner ops `[1] || left` or `[1]` with
+/// the right sibling as suffix; and it proves the store root up to the next header's app hash.
+#[test]
+fn sdk_root_proofs_have_the_devnet_shape() {
+    use ferry_verifier::proof::{
+        calculate_existence_root, ics23::commitment_proof::Proof, ProofOp,
+    };
+    let simd = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/data/real/simd");
+    let read = |name: &str| -> Value {
+        let v: Value =
+            serde_json::from_str(&std::fs::read_to_string(simd.join(name)).unwrap()).unwrap();
+        v.get("result").cloned().unwrap_or(v)
+    };
+    let answer = read("abci-bank-present.json");
+    let ops: Vec<ProofOp> =
+        serde_json::from_value(answer["response"]["proofOps"]["ops"].clone()).unwrap();
+    assert_eq!(ops[1].kind, "ics23:simple");
+    assert_eq!(ops[1].key, b"bank");
+    let Some(Proof::Exist(ex)) = ops[1].commitment_proof().unwrap().proof else {
+        panic!("not an existence proof");
+    };
+    assert_eq!(ex.key, b"bank");
+    assert_eq!(ex.leaf.as_ref(), Some(&ferry_devnet::store::root_leaf_op()));
+    assert!(!ex.path.is_empty());
+    for op in &ex.path {
+        let left = op.prefix.len() == 33 && op.prefix[0] == 1 && op.suffix.is_empty();
+        let right = op.prefix == [1] && op.suffix.len() == 32;
+        assert!(left || right, "{op:?}");
+    }
+    let header: Header =
+        serde_json::from_value(read("commit-5.json")["signed_header"]["header"].clone()).unwrap();
+    assert_eq!(answer["response"]["height"], "4");
+    assert_eq!(
+        calculate_existence_root(&ex).unwrap(),
+        header.app_hash.as_bytes()
+    );
 }

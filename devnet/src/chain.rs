@@ -497,7 +497,9 @@ impl Chain {
 
     /// Queues validator updates for the next block's end-block (they take effect two blocks
     /// after it). Checked now against the next set with the updates already queued; on error
-    /// nothing is queued.
+    /// nothing is queued. A validator whose key was not given to [`Chain::add_key`] is absent
+    /// from every commit (with more than 1/3 of the power, no block can then be committed);
+    /// [`Chain::set_validator_power`] registers the key too.
     pub fn update_validators(&mut self, updates: &[ValidatorUpdate]) -> Result<(), Error> {
         let mut all = self.pending_updates.clone();
         for u in updates {

@@ -21,6 +21,14 @@ pub enum Error {
         /// The validator's address.
         address: Address,
     },
+    /// A validator with a power of 0 or less where a positive power is needed (a validator
+    /// set as a node lists it holds no such validator).
+    NonPositivePower {
+        /// The validator's address.
+        address: Address,
+        /// The power given.
+        power: i64,
+    },
     /// The same validator key twice in a genesis or in one validator update.
     DuplicateValidator {
         /// The repeated address.
@@ -125,6 +133,10 @@ impl fmt::Display for Error {
             Error::ZeroGenesisPower { address } => write!(
                 f,
                 "genesis validator {address} has power 0: genesis validators need a positive power"
+            ),
+            Error::NonPositivePower { address, power } => write!(
+                f,
+                "validator {address} has power {power}: validators in a set need a positive power"
             ),
             Error::DuplicateValidator { address } => {
                 write!(f, "validator {address} is listed twice: list each key once")

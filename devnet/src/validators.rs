@@ -135,7 +135,10 @@ impl ValidatorSet {
         let mut total: i128 = 0;
         for v in &validators {
             if v.power <= 0 {
-                return Err(Error::ZeroGenesisPower { address: v.address });
+                return Err(Error::NonPositivePower {
+                    address: v.address,
+                    power: v.power,
+                });
             }
             // Checks the address against the key.
             v.to_verifier()?;
@@ -492,6 +495,47 @@ mod tests {
         // Sum -1: average floor(-1/3) = -1 (Euclidean, not Go's truncating `/`): +1 each.
         set.shift_by_avg_proposer_priority();
         assert_eq!(priorities(&set, &k), [-2, 2, 2]);
+    }
+
+    #[test]
+    fn from_validators_checks_what_a_node_would_never_list() {
+        let k = keys_by_address("listed");
+        let v = |i: usize, power: i64| Validator {
+            pub_key: k[i].public_key(),
+            address: k[i].address(),
+            power,
+            priority: 5,
+        };
+        let set = ValidatorSet::from_validators(vec![v(0, 1), v(1, 7), v(2, 7)]).unwrap();
+        // Sorted by power, then address; priorities kept; no proposer recorded yet, so the
+        // highest priority (all 5: the lowest address among them) is reported.
+        let order: Vec<Address> = set.validators().iter().map(|x| x.address).collect();
+        assert_eq!(order, [k[1].address(), k[2].address(), k[0].address()]);
+        assert!(set.validators().iter().all(|x| x.priority == 5));
+        assert_eq!(set.proposer().unwrap().address, k[0].address());
+        assert_eq!(
+            ValidatorSet::from_validators(vec![v(0, 1), v(1, 0)]),
+            Err(Error::NonPositivePower {
+                address: k[1].address(),
+                power: 0
+            })
+        );
+        assert_eq!(
+            ValidatorSet::from_validators(vec![v(0, 1), v(0, 2)]),
+            Err(Error::DuplicateValidator {
+                address: k[0].address()
+            })
+        );
+        let mut wrong = v(0, 1);
+        wrong.address = k[1].address();
+        assert!(matches!(
+            ValidatorSet::from_validators(vec![wrong]),
+            Err(Error::Verifier(_))
+        ));
+        assert_eq!(
+            ValidatorSet::from_validators(Vec::new()),
+            Err(Error::NoValidators)
+        );
     }
 
     #[test]

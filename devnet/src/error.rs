@@ -81,14 +81,6 @@ pub enum Error {
     EmptyKey,
     /// An empty value: stores refuse them (as the Cosmos SDK does); delete the key instead.
     EmptyValue,
-    /// A non-existence proof was asked of a store that holds no key at that version: ICS-23
-    /// cannot express absence from an empty tree. Write a key to the store first.
-    EmptyStore {
-        /// The store.
-        name: String,
-        /// The version (height) queried.
-        version: u64,
-    },
     /// A store version that was never committed.
     UnknownVersion {
         /// The version asked for.
@@ -103,10 +95,22 @@ pub enum Error {
         /// The version expected.
         expected: u64,
     },
-    /// The Merkle tree library failed (a bug in the devnet or in `jmt`: please report it).
-    Tree {
-        /// The library's message.
+    /// The chain's database could not be opened, read or written (the message says why: a
+    /// missing or unwritable directory, a database another process holds open, a full disk).
+    Storage {
+        /// What failed and the database library's message.
         reason: String,
+    },
+    /// The chain's database holds something the devnet cannot have written (a damaged file, or
+    /// one from another program or version): start from a new home directory.
+    Corrupt {
+        /// What is wrong.
+        what: String,
+    },
+    /// The home directory holds a different chain than the one asked for.
+    HomeMismatch {
+        /// What differs.
+        what: String,
     },
     /// A verifier type refused a value the devnet built (a bug in the devnet: please report it).
     Verifier(ferry_verifier::Error),
@@ -178,11 +182,6 @@ impl fmt::Display for Error {
             Error::EmptyValue => f.write_str(
                 "empty value: stores accept only non-empty values (delete the key instead)",
             ),
-            Error::EmptyStore { name, version } => write!(
-                f,
-                "store {name:?} is empty at version {version}: ICS-23 cannot prove absence from an \
-                 empty tree"
-            ),
             Error::UnknownVersion { version, latest } => match latest {
                 Some(l) => write!(f, "no state at version {version}: versions are 0 to {l}"),
                 None => write!(f, "no state at version {version}: nothing is committed yet"),
@@ -191,7 +190,16 @@ impl fmt::Display for Error {
                 f,
                 "cannot commit version {version}: the next version is {expected}"
             ),
-            Error::Tree { reason } => write!(f, "merkle tree error: {reason}"),
+            Error::Storage { reason } => write!(f, "chain database error: {reason}"),
+            Error::Corrupt { what } => write!(
+                f,
+                "the chain database is damaged ({what}): start from a new home directory"
+            ),
+            Error::HomeMismatch { what } => write!(
+                f,
+                "the home directory holds another chain ({what}): use another home directory or \
+                 the configuration it was made with"
+            ),
             Error::Verifier(e) => write!(f, "verifier type refused a devnet value: {e}"),
             Error::CapacityExceeded {
                 validators,

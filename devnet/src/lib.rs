@@ -2,9 +2,9 @@
 //!
 //! A local chain that CometBFT light clients cannot tell from a CometBFT v0.38 chain: several
 //! validators sign every block with their own ed25519 keys, and every header field, commit and
-//! block id is computed byte for byte as CometBFT computes it. Behind the app hash, named
-//! Jellyfish Merkle substores laid out as a Cosmos SDK multistore answer queries with ICS-23
-//! proofs.
+//! block id is computed byte for byte as CometBFT computes it. Behind the app hash, named IAVL
+//! substores laid out as a Cosmos SDK multistore answer queries with the ICS-23 proofs a Cosmos
+//! SDK chain gives, which clients verify with the SDK's proof specs.
 //!
 //! What it is not: one process holds every validator's key (there is no networked
 //! consensus), and its application is small, not the Cosmos SDK.
@@ -13,6 +13,7 @@
 //!   and nil votes, validator-set changes with CometBFT's two-block delay.
 //! * [`validators`]: validator sets with CometBFT's proposer-priority algorithm.
 //! * [`store`]: the multistore ([`MultiStore`]) and its proofs, with the specs a client needs.
+//! * [`iavl`]: the versioned IAVL tree under each substore.
 //! * [`encode`]: the CometBFT encodings and hashes the header commits to.
 //! * [`keys`]: validator keys.
 //!
@@ -40,6 +41,7 @@
 pub mod chain;
 pub mod encode;
 pub mod error;
+pub mod iavl;
 pub mod keys;
 pub mod store;
 pub mod validators;

@@ -1,15 +1,18 @@
-//! State with proofs: named Jellyfish Merkle substores under one root, the app hash, laid out
-//! as the Cosmos SDK's multistore lays out its IAVL stores.
+//! State with proofs: named IAVL substores under one root, the app hash, laid out as the
+//! Cosmos SDK's multistore (`rootmulti`) lays out its stores, with the proofs a Cosmos SDK chain
+//! gives.
 //!
 //! # Layout
 //!
-//! * Each substore is a Jellyfish Merkle tree ([`jmt`], Penumbra's): a sparse Merkle tree
-//!   over `sha256(key)`, versioned, every version kept. Version `0` is the genesis state;
-//!   version `H` is the state after block `H`.
+//! * Each substore is an IAVL tree ([`crate::iavl`]: cosmos/iavl v1's node format and
+//!   rebalancing), versioned, every version kept. Version `0` is the genesis state; version `H`
+//!   is the state after block `H`; nodes carry the version they were written in. The writes of
+//!   one version are applied in key order, as the SDK's cache stores write them at commit.
 //! * The root (the app hash) commits to the substores as the SDK's `CommitInfo.Hash()` does:
 //!   the RFC 6962 tree (CometBFT's `HashFromByteSlices`) over the substores sorted by name,
 //!   whose leaf for store `name` with root `r` is the bytes
-//!   `uvarint(len(name)) || name || uvarint(32) || sha256(r)`.
+//!   `uvarint(len(name)) || name || uvarint(32) || sha256(r)`. An empty substore's root is
+//!   `sha256("")`, as iavl's.
 //! * The app hash after block `H` is in the header at `H + 1`; the genesis state's in the
 //!   header at height 1.
 //!
@@ -17,50 +20,40 @@
 //!
 //! [`MultiStore::query`] answers as a Cosmos SDK chain answers `abci_query` with `prove = true`
 //! on `store/<name>/key`: two proof ops, lowest tree first, each a protobuf ICS-23
-//! `CommitmentProof`:
+//! `CommitmentProof`, byte for byte as the SDK (iavl's `GetMembershipProof` /
+//! `GetNonMembershipProof`, then `CommitInfo.ProofOp`) writes them:
 //!
-//! 1. [`PROOF_OP_JMT`] (`"ics23:jmt"`), key = the key: an existence proof of `key -> value`,
-//!    or a non-existence proof, in the substore's tree. Verify it with [`jmt_spec`] (jmt's own
-//!    spec: leaf `sha256("JMT::LeafNode" || sha256(key) || sha256(value))`, inner nodes
-//!    `sha256("JMT::IntrnalNode" || left || right)`, empty subtrees the placeholder
-//!    `"SPARSE_MERKLE_PLACEHOLDER_HASH__"`, keys compared by their SHA-256).
+//! 1. `"ics23:iavl"`, key = the key: an existence proof of `key -> value`, or a non-existence
+//!    proof with the existence proofs of the neighbouring keys, in the substore's IAVL tree.
 //! 2. `"ics23:simple"`, key = the store name: an existence proof of `name -> substore root`
-//!    in the root tree. Verify it with the Tendermint spec
-//!    ([`ferry_verifier::proof::tendermint_spec`], the SDK's multistore spec).
+//!    in the root tree.
 //!
-//! A client verifies them as ibc-go's `MerkleProof` does, with the specs
-//! [`proof_specs`] = `[jmt_spec(), tendermint_spec()]` and the key path `[name, key]`,
-//! against the app hash of the header one above the queried height. An IBC light client of a
-//! devnet must carry these specs in its client state (a Cosmos SDK chain's client uses
-//! `[iavl_spec, tendermint_spec]` instead).
+//! A client verifies them as ibc-go's `MerkleProof` does, with the Cosmos SDK's specs,
+//! [`proof_specs`] = `[iavl_spec, tendermint_spec]` (ibc-go's `GetSDKSpecs`, Hermes' default,
+//! [`ferry_verifier::proof::cosmos_sdk_specs`]), and the key path `[name, key]`, against the
+//! app hash of the header one above the queried height: an IBC light client of a devnet is
+//! configured exactly as one of a Cosmos SDK chain.
 //!
-//! An empty substore cannot prove absence (ICS-23 non-existence proofs need a neighbour):
-//! such queries fail with [`Error::EmptyStore`].
+//! An empty substore cannot prove absence: ICS-23 non-existence proofs need a neighbour. The
+//! SDK answers such a query anyway, with a non-existence proof that has neither neighbour
+//! (which no verifier accepts); so does the devnet.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use ferry_verifier::merkle::{hash_from_byte_slices, inner_hash, leaf_hash, sha256};
 use ferry_verifier::proof::{
-    encode_commitment_proof, tendermint_spec, CommitmentProof, ExistenceProof, HashOp, InnerOp,
-    LeafOp, LengthOp, ProofOp, ProofSpec, PROOF_OP_SIMPLE,
+    cosmos_sdk_specs, encode_commitment_proof, CommitmentProof, ExistenceProof, HashOp, InnerOp,
+    LeafOp, LengthOp, ProofOp, ProofSpec, PROOF_OP_IAVL, PROOF_OP_SIMPLE,
 };
-use jmt::storage::{HasPreimage, LeafNode, Node, NodeKey, TreeReader};
-use jmt::{KeyHash, OwnedValue, Sha256Jmt, Version};
 
 use crate::error::Error;
+use crate::iavl::{put_uvarint, Body, Node, Tree};
 
-/// `ProofOp.type` of a substore proof: an ICS-23 proof in a Jellyfish Merkle tree.
-pub const PROOF_OP_JMT: &str = "ics23:jmt";
-
-/// The ICS-23 spec of a substore (jmt's `ics23_spec`).
-pub fn jmt_spec() -> ProofSpec {
-    jmt::ics23_spec()
-}
-
-/// The specs a client verifies devnet proofs with, lowest tree first:
-/// `[jmt_spec(), tendermint_spec()]`.
+/// The specs a client verifies devnet proofs with, lowest tree first: the Cosmos SDK's,
+/// `[iavl_spec(), tendermint_spec()]`.
 pub fn proof_specs() -> [ProofSpec; 2] {
-    [jmt_spec(), tendermint_spec()]
+    cosmos_sdk_specs()
 }
 
 /// The leaf op of root proofs (`ics23:simple`): SHA-256 over `0x00 || varint(len(name)) ||
@@ -76,100 +69,39 @@ pub fn root_leaf_op() -> LeafOp {
     }
 }
 
-/// One substore's tree nodes and value history, in memory, every version kept.
-#[derive(Default)]
-struct TreeDb {
-    nodes: HashMap<NodeKey, Node>,
-    /// Per key hash: the value written at each version (`None`: deleted).
-    values: HashMap<KeyHash, BTreeMap<Version, Option<OwnedValue>>>,
-    preimages: HashMap<KeyHash, Vec<u8>>,
-}
-
-fn tree_err(e: impl core::fmt::Display) -> Error {
-    Error::Tree {
-        reason: e.to_string(),
-    }
-}
-
-impl TreeReader for TreeDb {
-    fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
-        Ok(self.nodes.get(node_key).cloned())
-    }
-
-    fn get_value_option(
-        &self,
-        max_version: Version,
-        key_hash: KeyHash,
-    ) -> anyhow::Result<Option<OwnedValue>> {
-        Ok(self
-            .values
-            .get(&key_hash)
-            .and_then(|h| h.range(..=max_version).next_back())
-            .and_then(|(_, v)| v.clone()))
-    }
-
-    fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
-        // Only used when restoring a tree from a snapshot, which the devnet never does.
-        let mut best: Option<(NodeKey, LeafNode)> = None;
-        for (key, node) in &self.nodes {
-            if let Node::Leaf(leaf) = node {
-                if best
-                    .as_ref()
-                    .is_none_or(|(_, b)| leaf.key_hash() > b.key_hash())
-                {
-                    best = Some((key.clone(), leaf.clone()));
-                }
-            }
-        }
-        Ok(best)
-    }
-}
-
-impl HasPreimage for TreeDb {
-    fn preimage(&self, key_hash: KeyHash) -> anyhow::Result<Option<Vec<u8>>> {
-        Ok(self.preimages.get(&key_hash).cloned())
-    }
-}
-
-/// One named substore: its tree, the writes staged for the next version, and its roots.
+/// One named substore: the writes staged for the next version, and the tree at every version.
 #[derive(Default)]
 struct SubStore {
-    db: TreeDb,
     pending: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-    roots: BTreeMap<Version, [u8; 32]>,
+    versions: BTreeMap<u64, Tree>,
 }
 
 impl SubStore {
-    fn commit(&mut self, version: Version) -> Result<[u8; 32], Error> {
-        let pending = core::mem::take(&mut self.pending);
-        let mut set = Vec::with_capacity(pending.len());
-        for (key, value) in pending {
-            let hash = KeyHash(sha256(&key));
-            self.db.preimages.insert(hash, key);
-            set.push((hash, value));
-        }
-        let tree = Sha256Jmt::new(&self.db);
-        let (root, batch) = tree.put_value_set(set, version).map_err(tree_err)?;
-        let nodes = batch.node_batch;
-        for (key, node) in nodes.nodes() {
-            self.db.nodes.insert(key.clone(), node.clone());
-        }
-        for ((v, key_hash), value) in nodes.values() {
-            self.db
-                .values
-                .entry(*key_hash)
-                .or_default()
-                .insert(*v, value.clone());
-        }
-        self.roots.insert(version, root.0);
-        Ok(root.0)
+    fn latest_tree(&self) -> Tree {
+        self.versions
+            .last_key_value()
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default()
     }
 
-    fn get(&self, key: &[u8], version: Version) -> Option<Vec<u8>> {
-        self.db
-            .get_value_option(version, KeyHash(sha256(key)))
-            .ok()
-            .flatten()
+    /// The tree with the staged writes applied in key order, as `version`.
+    fn staged_tree(&self, version: u64) -> Tree {
+        let mut tree = self.latest_tree();
+        for (key, value) in &self.pending {
+            match value {
+                Some(v) => tree = tree.set(key, v, version).0,
+                None => {
+                    if let Some(t) = tree.remove(key, version) {
+                        tree = t;
+                    }
+                }
+            }
+        }
+        tree
+    }
+
+    fn tree(&self, version: u64) -> Option<&Tree> {
+        self.versions.get(&version)
     }
 }
 
@@ -180,7 +112,7 @@ pub struct QueryProof {
     pub version: u64,
     /// The value, or `None` when the key is absent.
     pub value: Option<Vec<u8>>,
-    /// The proof ops, lowest tree first: `[ics23:jmt, ics23:simple]`.
+    /// The proof ops, lowest tree first: `[ics23:iavl, ics23:simple]`.
     pub ops: Vec<ProofOp>,
     /// The root the ops prove up to: the app hash at `version` (in the header at
     /// `version + 1`).
@@ -190,8 +122,8 @@ pub struct QueryProof {
 /// Named substores under one root: the application state.
 pub struct MultiStore {
     stores: BTreeMap<String, SubStore>,
-    latest: Option<Version>,
-    app_hashes: BTreeMap<Version, [u8; 32]>,
+    latest: Option<u64>,
+    app_hashes: BTreeMap<u64, [u8; 32]>,
 }
 
 impl core::fmt::Debug for MultiStore {
@@ -212,14 +144,6 @@ fn root_leaf(name: &str, root: &[u8; 32]) -> Vec<u8> {
     put_uvarint(&mut out, 32);
     out.extend_from_slice(&sha256(root));
     out
-}
-
-fn put_uvarint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
 }
 
 /// The largest power of two strictly below `n` (`n >= 2`), CometBFT's `getSplitPoint`.
@@ -271,6 +195,18 @@ fn simple_path(leaves: &[[u8; 32]], index: usize) -> Vec<InnerOp> {
     }
     top_down.reverse();
     top_down
+}
+
+/// Calls `f` on every node below (and including) `node` made in `version`, children first.
+fn collect_written(node: &Arc<Node>, version: u64, f: &mut impl FnMut(Arc<Node>)) {
+    if node.version() != version {
+        return;
+    }
+    if let Body::Inner(l, r) = node.body() {
+        collect_written(l, version, f);
+        collect_written(r, version, f);
+    }
+    f(node.clone());
 }
 
 impl MultiStore {
@@ -361,10 +297,11 @@ impl MultiStore {
         if let Some(v) = s.pending.get(key) {
             return Ok(v.clone());
         }
-        Ok(match self.latest {
-            Some(l) => s.get(key, l),
-            None => None,
-        })
+        Ok(self
+            .latest
+            .and_then(|l| s.tree(l))
+            .and_then(|t| t.get(key))
+            .map(<[u8]>::to_vec))
     }
 
     fn check_version(&self, version: u64) -> Result<(), Error> {
@@ -377,7 +314,11 @@ impl MultiStore {
     /// The committed value of `key` in `store` at `version`.
     pub fn get(&self, store: &str, key: &[u8], version: u64) -> Result<Option<Vec<u8>>, Error> {
         self.check_version(version)?;
-        Ok(self.store(store)?.get(key, version))
+        Ok(self
+            .store(store)?
+            .tree(version)
+            .and_then(|t| t.get(key))
+            .map(<[u8]>::to_vec))
     }
 
     /// Commits the staged writes as `version` (0 first, then each next integer) and returns the
@@ -388,7 +329,9 @@ impl MultiStore {
             return Err(Error::NonSequentialVersion { version, expected });
         }
         for store in self.stores.values_mut() {
-            store.commit(version)?;
+            let tree = store.staged_tree(version);
+            store.pending.clear();
+            store.versions.insert(version, tree);
         }
         let root = self.root_at(version)?;
         self.app_hashes.insert(version, root);
@@ -401,9 +344,8 @@ impl MultiStore {
         self.stores
             .iter()
             .map(|(name, s)| {
-                s.roots
-                    .get(&version)
-                    .map(|r| (name.as_str(), *r))
+                s.tree(version)
+                    .map(|t| (name.as_str(), t.root_hash()))
                     .ok_or(Error::UnknownVersion {
                         version,
                         latest: self.latest,
@@ -431,13 +373,65 @@ impl MultiStore {
             })
     }
 
+    /// The IAVL tree of substore `store` at `version`.
+    pub fn tree(&self, store: &str, version: u64) -> Result<&Tree, Error> {
+        self.check_version(version)?;
+        self.store(store)?
+            .tree(version)
+            .ok_or(Error::UnknownVersion {
+                version,
+                latest: self.latest,
+            })
+    }
+
+    /// The nodes of every substore written in `version` (those a store at `version` has and the
+    /// one before does not), each child before its parent.
+    pub fn nodes_written_in(&self, version: u64) -> Vec<(&str, Arc<Node>)> {
+        let mut out = Vec::new();
+        for (name, sub) in &self.stores {
+            if let Some(root) = sub.tree(version).and_then(Tree::root) {
+                collect_written(root, version, &mut |n| out.push((name.as_str(), n)));
+            }
+        }
+        out
+    }
+
+    /// A multistore from stored trees: for each substore (every name of `names`), its tree at
+    /// every version `0..=latest`. Used when reopening a chain.
+    pub fn from_versions<S: AsRef<str>>(
+        names: &[S],
+        mut trees: BTreeMap<String, BTreeMap<u64, Tree>>,
+        latest: u64,
+    ) -> Result<Self, Error> {
+        let mut ms = Self::new(names)?;
+        for (name, sub) in ms.stores.iter_mut() {
+            let versions = trees.remove(name).unwrap_or_default();
+            if versions.len() as u64 != latest + 1 || versions.keys().next_back() != Some(&latest) {
+                return Err(Error::Corrupt {
+                    what: format!("store {name:?} does not have every version 0 to {latest}"),
+                });
+            }
+            sub.versions = versions;
+        }
+        if let Some(name) = trees.keys().next() {
+            return Err(Error::Corrupt {
+                what: format!("trees of a store {name:?} the chain does not have"),
+            });
+        }
+        ms.latest = Some(latest);
+        for v in 0..=latest {
+            let root = ms.root_at(v)?;
+            ms.app_hashes.insert(v, root);
+        }
+        Ok(ms)
+    }
+
     /// The root of substore `store` at `version`.
     pub fn store_root(&self, store: &str, version: u64) -> Result<[u8; 32], Error> {
         self.check_version(version)?;
         self.store(store)?
-            .roots
-            .get(&version)
-            .copied()
+            .tree(version)
+            .map(Tree::root_hash)
             .ok_or(Error::UnknownVersion {
                 version,
                 latest: self.latest,
@@ -451,22 +445,15 @@ impl MultiStore {
             return Err(Error::EmptyKey);
         }
         self.check_version(version)?;
-        let sub = self.store(store)?;
-        let tree = Sha256Jmt::new(&sub.db);
-        let (value, store_proof) = if tree.get_leaf_count(version).map_err(tree_err)? == 0 {
-            if sub.get(key, version).is_some() {
-                return Err(Error::Tree {
-                    reason: "an empty tree holds a value".into(),
-                });
-            }
-            return Err(Error::EmptyStore {
-                name: store.to_string(),
+        let tree = self
+            .store(store)?
+            .tree(version)
+            .ok_or(Error::UnknownVersion {
                 version,
-            });
-        } else {
-            tree.get_with_ics23_proof(key.to_vec(), version)
-                .map_err(tree_err)?
-        };
+                latest: self.latest,
+            })?;
+        let value = tree.get(key).map(<[u8]>::to_vec);
+        let store_proof = tree.commitment_proof(key);
 
         let roots = self.roots_at(version)?;
         let index =
@@ -495,7 +482,7 @@ impl MultiStore {
             version,
             value,
             ops: vec![
-                ProofOp::new(PROOF_OP_JMT, key, encode_commitment_proof(&store_proof)),
+                ProofOp::new(PROOF_OP_IAVL, key, encode_commitment_proof(&store_proof)),
                 ProofOp::new(
                     PROOF_OP_SIMPLE,
                     store.as_bytes(),
@@ -537,10 +524,11 @@ mod tests {
         };
         let expected = inner_hash(&inner_hash(&leaf("acc"), &leaf("bank")), &leaf("ibc"));
         assert_eq!(app, expected);
-        // An empty substore's root is jmt's placeholder.
+        // An empty substore's root is iavl's empty hash, sha256("").
+        assert_eq!(ms.store_root("acc", 0).unwrap(), sha256(b""));
         assert_eq!(
-            ms.store_root("acc", 0).unwrap(),
-            *b"SPARSE_MERKLE_PLACEHOLDER_HASH__"
+            ms.store_root("bank", 0).unwrap(),
+            ms.tree("bank", 0).unwrap().root_hash()
         );
     }
 
@@ -625,13 +613,23 @@ mod tests {
         );
         ms.set("a", b"k", b"v").unwrap();
         ms.commit(0).unwrap();
-        assert_eq!(
-            ms.query("b", b"k", 0),
-            Err(Error::EmptyStore {
-                name: "b".into(),
-                version: 0
-            })
-        );
+        // An empty store answers as the SDK does: a non-existence proof with no neighbour,
+        // which no verifier accepts (ICS-23 cannot prove absence from an empty tree).
+        let empty = ms.query("b", b"k", 0).unwrap();
+        assert_eq!(empty.value, None);
+        let expected = CommitmentProof {
+            proof: Some(
+                ferry_verifier::proof::ics23::commitment_proof::Proof::Nonexist(
+                    ferry_verifier::proof::NonExistenceProof {
+                        key: b"k".to_vec(),
+                        left: None,
+                        right: None,
+                    },
+                ),
+            ),
+        };
+        assert_eq!(empty.ops[0].data, encode_commitment_proof(&expected));
+        assert!(verify(&empty, "b", b"k").is_err());
         assert!(matches!(
             ms.query("a", b"k", 1),
             Err(Error::UnknownVersion {

@@ -6,12 +6,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use ferry_devnet::store::{jmt_spec, PROOF_OP_JMT};
 use ferry_devnet::{
-    proof_specs, Application, Chain, ChainConfig, Error, KvApp, MultiStore, QueryProof, TxResult,
+    Application, Chain, ChainConfig, Error, KvApp, MultiStore, QueryProof, TxResult,
 };
 use ferry_verifier::proof::{
-    tendermint_spec, verify_membership, MerkleProof, ProofError, PROOF_OP_SIMPLE,
+    cosmos_sdk_specs, iavl_spec, tendermint_spec, verify_membership, MerkleProof, ProofError,
+    PROOF_OP_IAVL, PROOF_OP_SIMPLE,
 };
 use ferry_verifier::{verify, Consensus, LightBlock, Options, TrustedState, Verdict};
 
@@ -111,8 +111,8 @@ fn check(q: &QueryProof, root: &[u8], store: &str, key: &[u8]) -> Result<(), Pro
     let proof = MerkleProof::from_proof_ops(&q.ops)?;
     let path: [&[u8]; 2] = [store.as_bytes(), key];
     match &q.value {
-        Some(v) => proof.verify_membership(&proof_specs(), root, &path, v),
-        None => proof.verify_non_membership(&proof_specs(), root, &path),
+        Some(v) => proof.verify_membership(&cosmos_sdk_specs(), root, &path, v),
+        None => proof.verify_non_membership(&cosmos_sdk_specs(), root, &path),
     }
 }
 
@@ -161,7 +161,7 @@ fn every_proof_verifies_against_the_next_verified_header() {
             check(&q, &app_hash, store, key.as_bytes())
                 .unwrap_or_else(|e| panic!("{store}/{key} at {h}: {e}"));
             // The ops are what a Cosmos client expects: the store proof then the root proof.
-            assert_eq!(q.ops[0].kind, PROOF_OP_JMT);
+            assert_eq!(q.ops[0].kind, PROOF_OP_IAVL);
             assert_eq!(q.ops[0].key, key.as_bytes());
             assert_eq!(q.ops[1].kind, PROOF_OP_SIMPLE);
             assert_eq!(q.ops[1].key, store.as_bytes());
@@ -191,7 +191,14 @@ fn latest_height_and_single_op_checks() {
     // hash, with their single specs.
     let proof = MerkleProof::from_proof_ops(&q.ops).unwrap();
     let store_root = chain.store().store_root("kv", latest).unwrap();
-    verify_membership(&jmt_spec(), &store_root, &proof.proofs[0], b"counter", b"8").unwrap();
+    verify_membership(
+        &iavl_spec(),
+        &store_root,
+        &proof.proofs[0],
+        b"counter",
+        b"8",
+    )
+    .unwrap();
     verify_membership(
         &tendermint_spec(),
         &chain.app_hash(),
@@ -262,13 +269,23 @@ fn empty_stores_and_bad_queries_are_refused() {
     chain
         .produce_block(vec![b"full/k=v".to_vec()], chain.genesis_time())
         .unwrap();
-    assert_eq!(
-        chain.query("empty", b"k", 1),
-        Err(Error::EmptyStore {
-            name: "empty".into(),
-            version: 1
-        })
-    );
+    // An empty store answers as an SDK chain does, with a non-existence proof that has no
+    // neighbour: ICS-23 cannot prove absence from an empty tree, and the verifier says so.
+    let empty = chain.query("empty", b"k", 1).unwrap();
+    assert_eq!(empty.value, None);
+    assert_eq!(empty.ops[0].kind, PROOF_OP_IAVL);
+    let root1 = chain.app_hash();
+    assert!(check(&empty, &root1, "empty", b"k").is_err());
+    // Its root proof still shows the empty store's root, sha256(""), under the app hash.
+    let proof = MerkleProof::from_proof_ops(&empty.ops).unwrap();
+    verify_membership(
+        &tendermint_spec(),
+        &root1,
+        &proof.proofs[1],
+        b"empty",
+        &ferry_verifier::merkle::sha256(b""),
+    )
+    .unwrap();
     assert!(matches!(
         chain.query("nope", b"k", 1),
         Err(Error::UnknownStore { .. })

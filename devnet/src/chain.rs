@@ -47,6 +47,7 @@ use ferry_verifier::block::{
 use ferry_verifier::pb::{self, Message};
 use ferry_verifier::{Address, AppHash, ChainId, Hash, Height, Time};
 
+use crate::db::{ChainDb, StoredGenesis, StoredUpdate};
 use crate::encode::{self, TxResult};
 use crate::error::Error;
 use crate::keys::ValidatorKey;
@@ -312,6 +313,65 @@ impl BlockRecord {
     }
 }
 
+/// The genesis keys and validator sets of `config`: `Validators` is the genesis set
+/// incremented once, `NextValidators` twice, as CometBFT's `MakeGenesisState`.
+type GenesisSets = (HashMap<Address, ValidatorKey>, ValidatorSet, ValidatorSet);
+
+fn genesis_sets(config: &ChainConfig) -> Result<GenesisSets, Error> {
+    let mut keys = HashMap::new();
+    let mut genesis = Vec::with_capacity(config.validators.len());
+    for (key, power) in &config.validators {
+        if keys.insert(key.address(), key.clone()).is_some() {
+            return Err(Error::DuplicateValidator {
+                address: key.address(),
+            });
+        }
+        genesis.push((key.public_key(), *power));
+    }
+    let validators = ValidatorSet::new(&genesis)?;
+    let mut next_validators = validators.clone();
+    next_validators.increment_proposer_priority(1);
+    Ok((keys, validators, next_validators))
+}
+
+/// The genesis record of `config`, as the database keeps it.
+fn stored_genesis(config: &ChainConfig) -> StoredGenesis {
+    StoredGenesis {
+        chain_id: config.chain_id.clone(),
+        genesis_time: Some(pb::Timestamp::from(config.genesis_time)),
+        app_version: config.app_version,
+        block_max_bytes: config.block_max_bytes,
+        block_max_gas: config.block_max_gas,
+        stores: config.stores.clone(),
+        validators: config
+            .validators
+            .iter()
+            .map(|(k, p)| StoredUpdate {
+                pub_key: k.public_key().0.to_vec(),
+                power: *p,
+            })
+            .collect(),
+    }
+}
+
+/// Refuses a home whose chain was made from another configuration, naming what differs.
+fn check_same_genesis(found: &StoredGenesis, wanted: &StoredGenesis) -> Result<(), Error> {
+    let what = if found.chain_id != wanted.chain_id {
+        format!("chain id {:?}, not {:?}", found.chain_id, wanted.chain_id)
+    } else if found.genesis_time != wanted.genesis_time {
+        "another genesis time".to_string()
+    } else if found.validators != wanted.validators {
+        "other genesis validators or powers".to_string()
+    } else if found.stores != wanted.stores {
+        format!("stores {:?}, not {:?}", found.stores, wanted.stores)
+    } else if found != wanted {
+        "other app version or block parameters".to_string()
+    } else {
+        return Ok(());
+    };
+    Err(Error::HomeMismatch { what })
+}
+
 /// A running chain: the state CometBFT keeps between blocks, the blocks produced so far, the
 /// keys of its validators and the application state.
 pub struct Chain {
@@ -336,6 +396,7 @@ pub struct Chain {
     blocks: Vec<BlockRecord>,
     store: MultiStore,
     app: Box<dyn Application>,
+    db: Option<ChainDb>,
 }
 
 impl core::fmt::Debug for Chain {
@@ -363,25 +424,29 @@ impl Chain {
                 chain_id: config.chain_id,
             });
         }
+        ChainId::new(&config.chain_id).map_err(|_| Error::InvalidChainId {
+            chain_id: config.chain_id.clone(),
+        })?;
+        // The genesis sets are checked before the application runs.
+        genesis_sets(&config)?;
+        let mut store = MultiStore::new(&config.stores)?;
+        app.init_chain(&mut store)?;
+        store.commit(0)?;
+        Self::with_store(config, app, store)
+    }
+
+    /// The genesis state of `config` over `store`, whose latest version is the state the next
+    /// block starts from.
+    fn with_store(
+        config: ChainConfig,
+        app: Box<dyn Application>,
+        store: MultiStore,
+    ) -> Result<Self, Error> {
         let chain_id = ChainId::new(&config.chain_id).map_err(|_| Error::InvalidChainId {
             chain_id: config.chain_id.clone(),
         })?;
-        let mut keys = HashMap::new();
-        let mut genesis = Vec::with_capacity(config.validators.len());
-        for (key, power) in &config.validators {
-            if keys.insert(key.address(), key.clone()).is_some() {
-                return Err(Error::DuplicateValidator {
-                    address: key.address(),
-                });
-            }
-            genesis.push((key.public_key(), *power));
-        }
-        let validators = ValidatorSet::new(&genesis)?;
-        let mut next_validators = validators.clone();
-        next_validators.increment_proposer_priority(1);
-        let mut store = MultiStore::new(&config.stores)?;
-        app.init_chain(&mut store)?;
-        let app_hash = store.commit(0)?;
+        let (keys, validators, next_validators) = genesis_sets(&config)?;
+        let app_hash = store.app_hash(0)?;
         Ok(Chain {
             chain_id,
             genesis_time: config.genesis_time,
@@ -403,7 +468,89 @@ impl Chain {
             blocks: Vec::new(),
             store,
             app,
+            db: None,
         })
+    }
+
+    /// A chain kept in `home` (see [`crate::db`]): with no chain there yet, a new one from
+    /// `config` running `app` (as [`Chain::with_app`]), written to `<home>/devnet.redb`;
+    /// otherwise the chain found there, resumed after its last committed block, which must have
+    /// been made from the same `config` (else [`Error::HomeMismatch`]). From then on every block
+    /// is written in one transaction before [`Chain::produce_block`] returns it.
+    ///
+    /// A database another process (or another `Chain`) holds open is refused with
+    /// [`Error::Storage`].
+    pub fn open(
+        home: &std::path::Path,
+        config: ChainConfig,
+        app: Box<dyn Application>,
+    ) -> Result<Self, Error> {
+        let db = ChainDb::open(home)?;
+        let wanted = stored_genesis(&config);
+        match db.genesis()? {
+            None => {
+                let mut chain = Self::with_app(config, app)?;
+                let keys: Vec<&ValidatorKey> = chain.keys.values().collect();
+                db.write_genesis(&wanted, &keys, &chain.store)?;
+                chain.db = Some(db);
+                Ok(chain)
+            }
+            Some(found) => {
+                check_same_genesis(&found, &wanted)?;
+                let loaded = db.load(found)?;
+                let mut chain = Self::resume(config, app, loaded)?;
+                chain.db = Some(db);
+                Ok(chain)
+            }
+        }
+    }
+
+    /// The chain state after the loaded blocks.
+    fn resume(
+        config: ChainConfig,
+        app: Box<dyn Application>,
+        loaded: crate::db::Loaded,
+    ) -> Result<Self, Error> {
+        let crate::db::Loaded {
+            genesis,
+            keys: stored_keys,
+            blocks,
+            state_next,
+            trees,
+        } = loaded;
+        let latest = blocks.len() as u64;
+        let store = MultiStore::from_versions(&genesis.stores, trees, latest)?;
+        // The genesis state as configuration makes it, then the last block's.
+        let mut chain = Self::with_store(config, app, store)?;
+        for key in stored_keys {
+            chain.keys.insert(key.address(), key);
+        }
+        if let (Some(last), Some(state_next)) = (blocks.last(), state_next) {
+            chain.validators = last.next_validators.clone();
+            chain.next_validators = state_next;
+            chain.last_validators = Some(last.validators.clone());
+            chain.last_block_id = last.block_id;
+            chain.last_results_hash = encode::results_hash(&last.results);
+            chain.app_hash = last.app_hash_after;
+            chain.last_commit = Some(last.commit.clone());
+        }
+        if chain.store.app_hash(latest)? != chain.app_hash {
+            return Err(Error::Corrupt {
+                what: format!("the state at height {latest} does not have the block's app hash"),
+            });
+        }
+        chain.blocks = blocks;
+        Ok(chain)
+    }
+
+    /// The database the chain is kept in, if it has a home.
+    pub fn db(&self) -> Option<&ChainDb> {
+        self.db.as_ref()
+    }
+
+    #[doc(hidden)]
+    pub fn db_mut(&mut self) -> Option<&mut ChainDb> {
+        self.db.as_mut()
     }
 
     /// The chain id.
@@ -658,7 +805,7 @@ impl Chain {
         };
         let commit = self.sign_commit(height, block_id, time, now)?;
 
-        // Execute and commit the state: nothing below fails but the tree library.
+        // Execute and commit the state; then, with a home, write the block in one transaction.
         let mut results = Vec::with_capacity(block.data.txs.len());
         for tx in &block.data.txs {
             results.push(self.app.deliver_tx(height, tx, &mut self.store));
@@ -685,6 +832,14 @@ impl Chain {
             next_validators: self.next_validators.clone(),
             app_hash_after: app_hash,
         };
+        if let Some(db) = &self.db {
+            let keys: Vec<&ValidatorKey> = self.keys.values().collect();
+            if let Err(e) = db.write_block(&record, &next, &keys, &self.store) {
+                // Nothing was written: the chain stays at the previous block.
+                self.store.discard_latest(height);
+                return Err(e);
+            }
+        }
         self.last_results_hash = encode::results_hash(&record.results);
         self.pending_updates.clear();
         let signing = core::mem::replace(&mut self.validators, self.next_validators.clone());

@@ -14,6 +14,7 @@
 //! * [`validators`]: validator sets with CometBFT's proposer-priority algorithm.
 //! * [`store`]: the multistore ([`MultiStore`]) and its proofs, with the specs a client needs.
 //! * [`iavl`]: the versioned IAVL tree under each substore.
+//! * [`db`]: persistence in a home directory (one `redb` database; [`Chain::open`]).
 //! * [`encode`]: the CometBFT encodings and hashes the header commits to.
 //! * [`keys`]: validator keys.
 //!
@@ -39,6 +40,7 @@
 )]
 
 pub mod chain;
+pub mod db;
 pub mod encode;
 pub mod error;
 pub mod iavl;

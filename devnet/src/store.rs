@@ -339,6 +339,20 @@ impl MultiStore {
         Ok(root)
     }
 
+    /// Forgets `version` if it is the latest (a block that could not be kept), so that the
+    /// latest version is the one before it again.
+    pub fn discard_latest(&mut self, version: u64) {
+        if self.latest != Some(version) {
+            return;
+        }
+        for sub in self.stores.values_mut() {
+            sub.versions.remove(&version);
+            sub.pending.clear();
+        }
+        self.app_hashes.remove(&version);
+        self.latest = version.checked_sub(1);
+    }
+
     /// The substore roots at `version`, sorted by name.
     fn roots_at(&self, version: u64) -> Result<Vec<(&str, [u8; 32])>, Error> {
         self.stores

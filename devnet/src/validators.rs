@@ -164,6 +164,37 @@ impl ValidatorSet {
         })
     }
 
+    /// A set exactly as stored: the validators in the given order with their priorities, and
+    /// the recorded proposer. Checks what [`ValidatorSet::from_validators`] checks, and that
+    /// the order is CometBFT's and the proposer a member.
+    pub(crate) fn from_stored(
+        validators: Vec<Validator>,
+        proposer: Option<Address>,
+    ) -> Result<Self, Error> {
+        let checked = Self::from_validators(validators.clone())?;
+        if checked.validators != validators {
+            return Err(Error::Corrupt {
+                what: "a validator set is not in CometBFT's order".into(),
+            });
+        }
+        if let Some(p) = proposer {
+            if checked.get(&p).is_none() {
+                return Err(Error::Corrupt {
+                    what: format!("proposer {p} is not in its validator set"),
+                });
+            }
+        }
+        Ok(ValidatorSet {
+            validators,
+            proposer,
+        })
+    }
+
+    /// The proposer recorded by the last increment, if any (see [`ValidatorSet::proposer`]).
+    pub(crate) fn recorded_proposer(&self) -> Option<Address> {
+        self.proposer
+    }
+
     /// The validators in CometBFT's order (power descending, then address ascending).
     pub fn validators(&self) -> &[Validator] {
         &self.validators

@@ -314,3 +314,63 @@ fn a_damaged_database_is_reported_not_served() {
         "{err}"
     );
 }
+
+/// The environment variable that makes [`child_producing_blocks_until_killed`] run, naming its
+/// home.
+const CHILD_HOME: &str = "FERRY_DEVNET_TEST_CHILD_HOME";
+
+/// Run by [`killed_with_sigkill_it_reopens_at_a_whole_block`] in a child process: produces
+/// blocks until killed, printing each height once its block is committed.
+#[test]
+#[ignore = "a child process of killed_with_sigkill_it_reopens_at_a_whole_block"]
+fn child_producing_blocks_until_killed() {
+    use std::io::Write;
+    let Some(home) = std::env::var_os(CHILD_HOME) else {
+        return;
+    };
+    let mut chain = Chain::open(Path::new(&home), config(), Box::new(GenesisKv)).unwrap();
+    let mut out = std::io::stdout();
+    for h in 1..=100_000 {
+        produce(&mut chain, h, h).unwrap();
+        writeln!(out, "committed {h}").unwrap();
+        out.flush().unwrap();
+    }
+}
+
+#[test]
+fn killed_with_sigkill_it_reopens_at_a_whole_block() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let home = TempHome::new("sigkill");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "child_producing_blocks_until_killed",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_HOME, home.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut committed = 0u64;
+    while committed < 25 {
+        let Some(line) = lines.next() else {
+            panic!("the child stopped at {committed}");
+        };
+        if let Some(h) = line.unwrap().strip_prefix("committed ") {
+            committed = h.parse().unwrap();
+        }
+    }
+    // SIGKILL while it is producing the next blocks.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let chain = open(&home).unwrap();
+    let height = chain.height();
+    assert!(height >= committed, "{height} < {committed}");
+    same_blocks(&chain, &reference(height));
+    proofs_verify(&chain);
+}

@@ -300,3 +300,71 @@ fn devnet_proofs_pass_the_checks_real_proofs_pass() {
     }
     assert!(seen_exist > 100);
 }
+
+/// Any single changed bit in a devnet store proof (existence or absence) makes it fail, but
+/// for bits that change only a non-existence proof's own `key` field: ICS-23 does not
+/// authenticate it (verifiers, ics23 Go's too, check the neighbours against the key asked
+/// about), so such a proof still proves just what it proved.
+#[test]
+fn every_bit_flip_of_a_store_proof_is_refused() {
+    let mut config = ChainConfig::new("iavl-flip-1", &[1]);
+    config.stores = vec!["bank".into()];
+    let mut chain = Chain::new(config).unwrap();
+    let txs = (0..20)
+        .map(|i| format!("bank/k{:02}=v{i}", i * 2).into_bytes())
+        .collect();
+    chain.produce_block(txs, chain.genesis_time()).unwrap();
+    chain
+        .produce_block(Vec::new(), chain.genesis_time())
+        .unwrap();
+    let root = chain.block(2).unwrap().header.app_hash.as_bytes().to_vec();
+    for (key, present) in [
+        (&b"k10"[..], true),
+        (&b"k11"[..], false),
+        (&b"a"[..], false),
+    ] {
+        let q = chain.query("bank", key, 1).unwrap();
+        assert_eq!(q.value.is_some(), present);
+        let verify = |ops: &[ProofOp]| {
+            let path: [&[u8]; 2] = [b"bank", key];
+            let proof = MerkleProof::from_proof_ops(ops)?;
+            match &q.value {
+                Some(v) => proof.verify_membership(&cosmos_sdk_specs(), &root, &path, v),
+                None => proof.verify_non_membership(&cosmos_sdk_specs(), &root, &path),
+            }
+        };
+        verify(&q.ops).unwrap();
+        let data = &q.ops[0].data;
+        let original = q.ops[0].commitment_proof().unwrap();
+        let same_but_key = |op: &ProofOp| match (op.commitment_proof(), &original.proof) {
+            (Ok(p), Some(Proof::Nonexist(orig))) => match p.proof {
+                Some(Proof::Nonexist(mut non)) => {
+                    non.key = orig.key.clone();
+                    non == *orig
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        let mut unauthenticated = 0;
+        for i in 0..data.len() {
+            for bit in 0..8 {
+                let mut ops = q.ops.clone();
+                ops[0].data[i] ^= 1 << bit;
+                if same_but_key(&ops[0]) {
+                    unauthenticated += 1;
+                    continue;
+                }
+                assert!(
+                    verify(&ops).is_err(),
+                    "{}: flipping bit {bit} of byte {i} of {} still verifies",
+                    String::from_utf8_lossy(key),
+                    data.len()
+                );
+            }
+        }
+        // At most the key field's tag, length and bytes.
+        assert!(unauthenticated <= 8 * (2 + key.len()), "{unauthenticated}");
+        assert_eq!(present, unauthenticated == 0);
+    }
+}

@@ -190,7 +190,12 @@ struct Route<'a> {
     src: Side<'a>,
     dst: Side<'a>,
     ends: ChannelEnds,
+    /// The channel is ORDERED.
+    ordered: bool,
 }
+
+/// `ibc.core.channel.v1.Order.ORDER_ORDERED`.
+const ORDER_ORDERED: i32 = 2;
 
 fn unreachable(chain: &ChainConfig, e: ChainError) -> RelayError {
     OpsError::Unreachable {
@@ -274,6 +279,7 @@ async fn route<'a>(ctx: &'a Context, req: &ClearRequest) -> Result<Route<'a>, Re
     Ok(Route {
         src,
         dst,
+        ordered: end.ordering == ORDER_ORDERED,
         ends: ChannelEnds {
             src_port: req.src_port.clone(),
             src_channel: req.src_channel.clone(),
@@ -1262,6 +1268,17 @@ async fn timeout_all(
     out: &mut Cleared,
 ) -> Result<(), RelayError> {
     let e = &r.ends;
+    if r.ordered && !batches.is_empty() {
+        // ibc-go times out a packet of an ORDERED channel on a proof of the destination's
+        // nextSequenceRecv, not of a receipt's absence; not built yet (ICS-20 channels are
+        // unordered). Said each round rather than sending a timeout the chain refuses.
+        let seqs: Vec<u64> = batches.iter().flatten().map(|p| p.sequence).collect();
+        tracing::warn!(chain = %r.src.cfg.id, port = %e.src_port, channel = %e.src_channel,
+            sequences = %seq_list(&seqs),
+            "packets timed out on an ORDERED channel: Ferry does not relay timeouts of ordered \
+             channels yet (they need a proof of nextSequenceRecv); not sent");
+        return Ok(());
+    }
     let (done, err) = send_groups(
         ctx,
         &r.dst,

@@ -586,11 +586,30 @@ async fn find_events(
     r: &Route<'_>,
     scan: &mut Scan,
     wanted: Wanted,
-    missing: Vec<u64>,
+    candidates: &BTreeSet<u64>,
     after: u64,
     at: u64,
 ) -> Result<(), RelayError> {
     let e = &r.ends;
+    let (seen, unfound) = match wanted {
+        Wanted::Sends => (
+            scan.sent.keys().collect::<BTreeSet<_>>(),
+            &scan.unfound_sends,
+        ),
+        Wanted::Acks => (
+            scan.acks.keys().collect::<BTreeSet<_>>(),
+            &scan.unfound_acks,
+        ),
+    };
+    let missing: Vec<u64> = candidates
+        .iter()
+        .filter(|s| !seen.contains(s) && !unfound.contains(s))
+        .copied()
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let (count, started) = (missing.len(), Instant::now());
     let (side, query) = match wanted {
         Wanted::Sends => (
             &r.src,
@@ -660,6 +679,8 @@ async fn find_events(
         take(scan, &txs)?;
     }
     let unfound: Vec<u64> = missing.into_iter().filter(|s| !seen(scan, s)).collect();
+    tracing::debug!(chain = %side.cfg.id, ?wanted, packets = count, unfound = unfound.len(),
+        ms = started.elapsed().as_millis() as u64, "found the events of packets not seen before");
     match wanted {
         Wanted::Sends => scan.unfound_sends.extend(unfound),
         Wanted::Acks => scan.unfound_acks.extend(unfound),
@@ -680,34 +701,14 @@ async fn read_view(r: &Route<'_>, scan: &mut Scan) -> Result<(View, u64, u64), R
     scan.unfound_sends.retain(|seq| committed.contains(seq));
     // The sends not seen yet: looked for in the blocks not read yet (only those holding
     // them are read), then further back.
-    let missing: Vec<u64> = committed
-        .iter()
-        .filter(|s| !scan.sent.contains_key(s) && !scan.unfound_sends.contains(s))
-        .copied()
-        .collect();
-    if !missing.is_empty() {
-        let (n, t) = (missing.len(), Instant::now());
-        find_events(r, scan, Wanted::Sends, missing, scan.sent_to, src_at).await?;
-        tracing::debug!(chain = %r.src.cfg.id, packets = n, ms = t.elapsed().as_millis() as u64,
-            "found the send events of packets not seen before");
-    }
+    find_events(r, scan, Wanted::Sends, &committed, scan.sent_to, src_at).await?;
     scan.sent_to = scan.sent_to.max(src_at);
 
     let (received, dst_at) =
         received_of(&r.dst, &e.dst_port, &e.dst_channel, &committed, None).await?;
     scan.acks.retain(|seq, _| committed.contains(seq));
     scan.unfound_acks.retain(|seq| received.contains(seq));
-    let missing: Vec<u64> = received
-        .iter()
-        .filter(|s| !scan.acks.contains_key(s) && !scan.unfound_acks.contains(s))
-        .copied()
-        .collect();
-    if !missing.is_empty() {
-        let (n, t) = (missing.len(), Instant::now());
-        find_events(r, scan, Wanted::Acks, missing, scan.acks_to, dst_at).await?;
-        tracing::debug!(chain = %r.dst.cfg.id, packets = n, ms = t.elapsed().as_millis() as u64,
-            "found the acknowledgement events of packets not seen before");
-    }
+    find_events(r, scan, Wanted::Acks, &received, scan.acks_to, dst_at).await?;
     scan.acks_to = scan.acks_to.max(dst_at);
 
     let status = r

@@ -35,7 +35,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use ferry_verifier::{PublicKey, Time};
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -51,6 +51,8 @@ use crate::rpc::{self, methods, params::Params, Id, RpcError};
 
 /// CometBFT's default `rpc.max_body_bytes`.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1_000_000;
+/// The least a node reads of a body over the limit before answering that it is too large.
+const DRAIN_MIN_BYTES: usize = 16 << 20;
 /// CometBFT's default `mempool.max_tx_bytes`.
 pub const DEFAULT_MAX_TX_BYTES: usize = 1_048_576;
 /// CometBFT's default `mempool.size`.
@@ -620,16 +622,33 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Reply, In
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > max as u64) {
+        // Over the limit, the rest of the body is read and dropped (up to a bound) before the
+        // answer, so that the client, still sending, reads the error instead of a reset.
+        let drain_cap = max.saturating_mul(16).max(DRAIN_MIN_BYTES) as u64;
+        if declared.is_some_and(|n| n > drain_cap) {
             return Ok(too_large("http: request body too large"));
         }
-        let body = match Limited::new(req.into_body(), max).collect().await {
-            Ok(b) => b.to_bytes(),
-            Err(e) if e.is::<LengthLimitError>() => {
-                return Ok(too_large("http: request body too large"))
+        let mut incoming = req.into_body();
+        let mut body = Vec::new();
+        let mut seen: u64 = 0;
+        while let Some(frame) = incoming.frame().await {
+            let frame = match frame {
+                Ok(f) => f,
+                Err(e) => return Ok(too_large(&e.to_string())),
+            };
+            if let Ok(data) = frame.into_data() {
+                seen += data.len() as u64;
+                if seen > drain_cap {
+                    break;
+                }
+                if seen <= max as u64 {
+                    body.extend_from_slice(&data);
+                }
             }
-            Err(e) => return Ok(too_large(&e.to_string())),
-        };
+        }
+        if seen > max as u64 {
+            return Ok(too_large("http: request body too large"));
+        }
         return Ok(json_rpc(&shared, &body).await);
     }
     let name = path.trim_start_matches('/');

@@ -121,6 +121,12 @@ pub trait Application: Send {
     /// Executes one transaction of block `height`, staging its writes in `store`. A failed
     /// transaction (non-zero code) must stage nothing.
     fn deliver_tx(&mut self, height: u64, tx: &[u8], store: &mut MultiStore) -> TxResult;
+
+    /// Whether a transaction may enter the mempool (ABCI `CheckTx`), against the committed
+    /// state: code 0 admits it. The default admits every transaction.
+    fn check_tx(&self, _tx: &[u8], _store: &MultiStore) -> TxResult {
+        TxResult::default()
+    }
 }
 
 /// A key-value application, like CometBFT's `kvstore`: a transaction `store/key=value` sets
@@ -128,11 +134,52 @@ pub trait Application: Send {
 ///
 /// Results: code 0 on success, 1 for a transaction that is not `store/key=value` with a
 /// non-empty key, 2 for an unknown store; `gas_wanted` and `gas_used` are the transaction's
-/// length.
+/// length. `CheckTx` refuses with the same codes what `DeliverTx` would refuse.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct KvApp;
 
+impl KvApp {
+    /// The store, key and value of a transaction, or why it is malformed.
+    fn parse(tx: &[u8]) -> Result<(String, &[u8], &[u8]), &'static str> {
+        let slash = tx
+            .iter()
+            .position(|&b| b == b'/')
+            .ok_or("expected store/key=value")?;
+        let (name, rest) = (&tx[..slash], &tx[slash + 1..]);
+        let eq = rest
+            .iter()
+            .position(|&b| b == b'=')
+            .ok_or("expected store/key=value")?;
+        let (key, value) = (&rest[..eq], &rest[eq + 1..]);
+        if key.is_empty() {
+            return Err("empty key");
+        }
+        Ok((String::from_utf8_lossy(name).into_owned(), key, value))
+    }
+}
+
 impl Application for KvApp {
+    fn check_tx(&self, tx: &[u8], store: &MultiStore) -> TxResult {
+        let gas = i64::try_from(tx.len()).unwrap_or(i64::MAX);
+        let fail = |code: u32, log: String| TxResult {
+            code,
+            log,
+            gas_wanted: gas,
+            codespace: "kv".into(),
+            ..TxResult::default()
+        };
+        match Self::parse(tx) {
+            Err(why) => fail(1, why.into()),
+            Ok((name, _, _)) if !store.store_names().any(|n| n == name) => {
+                fail(2, Error::UnknownStore { name }.to_string())
+            }
+            Ok(_) => TxResult {
+                gas_wanted: gas,
+                ..TxResult::default()
+            },
+        }
+    }
+
     fn deliver_tx(&mut self, _height: u64, tx: &[u8], store: &mut MultiStore) -> TxResult {
         let gas = i64::try_from(tx.len()).unwrap_or(i64::MAX);
         let fail = |code: u32, log: String| TxResult {
@@ -615,6 +662,12 @@ impl Chain {
             return Err(Error::UnknownHeight { height, latest });
         }
         self.store.query(store, key, version)
+    }
+
+    /// Asks the application whether `tx` may enter the mempool (ABCI `CheckTx`), against the
+    /// latest committed state.
+    pub fn check_tx(&self, tx: &[u8]) -> TxResult {
+        self.app.check_tx(tx, &self.store)
     }
 
     /// The app hash the next header will carry (the state after the latest block).

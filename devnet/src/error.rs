@@ -112,6 +112,14 @@ pub enum Error {
         /// What differs.
         what: String,
     },
+    /// The node could not do something with the operating system: listen on the RPC address
+    /// (in use, not a local address), create its home directory, start its thread.
+    Io {
+        /// What the node was doing.
+        action: String,
+        /// The system's message.
+        reason: String,
+    },
     /// A verifier type refused a value the devnet built (a bug in the devnet: please report it).
     Verifier(ferry_verifier::Error),
     /// More validators than the capacity asked of a verifier type (`LightBlock<N>`): ask with
@@ -200,6 +208,7 @@ impl fmt::Display for Error {
                 "the home directory holds another chain ({what}): use another home directory or \
                  the configuration it was made with"
             ),
+            Error::Io { action, reason } => write!(f, "could not {action}: {reason}"),
             Error::Verifier(e) => write!(f, "verifier type refused a devnet value: {e}"),
             Error::CapacityExceeded {
                 validators,

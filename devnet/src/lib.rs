@@ -17,6 +17,8 @@
 //! * [`db`]: persistence in a home directory (one `redb` database; [`Chain::open`]).
 //! * [`encode`]: the CometBFT encodings and hashes the header commits to.
 //! * [`keys`]: validator keys.
+//! * [`node`]: the node ([`node::Devnet`]): blocks on an interval, a mempool, and
+//!   [`rpc`], CometBFT v0.38's JSON-RPC over HTTP.
 //!
 //! ```
 //! use ferry_devnet::{Chain, ChainConfig};
@@ -45,6 +47,8 @@ pub mod encode;
 pub mod error;
 pub mod iavl;
 pub mod keys;
+pub mod node;
+pub mod rpc;
 pub mod store;
 pub mod validators;
 
